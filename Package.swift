@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "RollGate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rollgate", targets: ["rollgate"]),
+        .library(name: "Mongo", targets: ["Mongo"]),
+        .library(name: "Seed", targets: ["Seed"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System libraries: module maps only.
+        .systemLibrary(
+            name: "CMongoc",
+            pkgConfig: "libmongoc-1.0",
+            providers: [.apt(["libmongoc-dev", "libbson-dev"])]
+        ),
+
+        // The only module that calls libmongoc/libbson.
+        .target(
+            name: "Mongo",
+            dependencies: [
+                "CMongoc",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // `rollgate doctor`: what a server offers of what RollGate needs.
+        .target(name: "Doctor", dependencies: ["Mongo"]),
+
+        // Deterministic generator of the EarlyBird collections.
+        .target(name: "Seed", dependencies: ["Mongo"]),
+
+        // The command-line tool: thin commands over the library modules.
+        .executableTarget(
+            name: "rollgate",
+            dependencies: [
+                "Mongo", "Seed", "Doctor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "MongoTests", dependencies: ["Mongo", "TestSupport"]),
+        .testTarget(name: "SeedTests", dependencies: ["Seed", "Mongo", "TestSupport"]),
+        .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Mongo", "TestSupport"]),
+        .testTarget(name: "RollGateCLITests", dependencies: ["rollgate", "Mongo", "Seed", "TestSupport"]),
+
+        // Shared by the test targets: where the test server is, fresh database names, seeded randomness.
+        .target(name: "TestSupport", dependencies: ["Mongo"], path: "Tests/TestSupport"),
+    ]
+)

@@ -1,0 +1,166 @@
+import CMongoc
+import Foundation
+
+/// One connection checked out of a `MongoPool`. Valid only inside the `withClient` scope that produced it; not
+/// `Sendable`.
+public final class MongoClient {
+    let raw: OpaquePointer
+    let secrets: [String]
+
+    init(raw: OpaquePointer, secrets: [String]) {
+        self.raw = raw
+        self.secrets = secrets
+    }
+
+    public func database(_ name: String) -> MongoDatabase { MongoDatabase(client: self, name: name) }
+
+    /// Which way a command goes: reads honour the URI's `readPreference`; writes its write concern.
+    public enum CommandKind: Sendable { case read, write, generic }
+
+    /// Runs a command on database `db` and returns the server's reply. A reply with `ok: 0` is an error.
+    @discardableResult
+    public func runCommand(_ command: BSONDocument, db: String, kind: CommandKind = .generic,
+                           session: MongoSession? = nil) throws(MongoError) -> BSONDocument {
+        let commandBSON = try OwnedBSON(command)
+        let opts = try options(BSONDocument(), session: session)
+        var error = bson_error_t()
+        let (ok, reply) = try LibBSON.withReply { (reply) throws(MongoError) in
+            switch kind {
+            case .read: mongoc_client_read_command_with_opts(raw, db, commandBSON.pointer, nil, opts.pointer, reply, &error)
+            case .write: mongoc_client_write_command_with_opts(raw, db, commandBSON.pointer, opts.pointer, reply, &error)
+            case .generic: mongoc_client_command_with_opts(raw, db, commandBSON.pointer, nil, opts.pointer, reply, &error)
+            }
+        }
+        guard ok else { throw fail(error, reply: reply) }
+        return reply
+    }
+
+    /// `ping`: succeeds when a server is selectable and answers.
+    public func ping() throws(MongoError) {
+        try runCommand(["ping": 1], db: "admin")
+    }
+
+    /// `buildInfo`: version and build facts of the server.
+    public func buildInfo() throws(MongoError) -> BSONDocument {
+        try runCommand(["buildInfo": 1], db: "admin")
+    }
+
+    /// `hello`: topology facts (replica set name, whether writable, wire version).
+    public func hello() throws(MongoError) -> BSONDocument {
+        try runCommand(["hello": 1], db: "admin")
+    }
+
+    /// Starts a logical session; end it by letting the `MongoSession` go.
+    public func startSession() throws(MongoError) -> MongoSession {
+        var error = bson_error_t()
+        guard let session = mongoc_client_start_session(raw, nil, &error) else { throw fail(error) }
+        return MongoSession(raw: session, client: self)
+    }
+
+    // MARK: Helpers shared by databases, collections and sessions
+
+    func fail(_ error: bson_error_t, reply: BSONDocument? = nil) -> MongoError {
+        MongoError.from(error, reply: reply, redacting: secrets)
+    }
+
+    /// Encodes an options document, adding the session's id when there is one.
+    func options(_ document: BSONDocument, session: MongoSession?) throws(MongoError) -> OwnedBSON {
+        let owned = try OwnedBSON(document)
+        if let session {
+            var error = bson_error_t()
+            guard mongoc_client_session_append(session.raw, owned.pointer, &error) else { throw fail(error) }
+        }
+        return owned
+    }
+}
+
+/// A database on a checked-out client.
+public struct MongoDatabase {
+    public let client: MongoClient
+    public let name: String
+
+    public func collection(_ name: String) -> MongoCollection { MongoCollection(database: self, name: name) }
+
+    @discardableResult
+    public func runCommand(_ command: BSONDocument, kind: MongoClient.CommandKind = .generic,
+                           session: MongoSession? = nil) throws(MongoError) -> BSONDocument {
+        try client.runCommand(command, db: name, kind: kind, session: session)
+    }
+
+    /// Names of the collections in this database, sorted.
+    public func collectionNames() throws(MongoError) -> [String] {
+        let database = mongoc_client_get_database(client.raw, name)!
+        defer { mongoc_database_destroy(database) }
+        let opts = try OwnedBSON(["nameOnly": true, "authorizedCollections": true])
+        let cursor = MongoCursor(raw: mongoc_database_find_collections_with_opts(database, opts.pointer)!, client: client)
+        return try cursor.toArray().compactMap { $0["name"]?.stringValue }.sorted()
+    }
+
+    /// Drops the collection; dropping one that does not exist is not an error.
+    public func dropCollection(_ collection: String) throws(MongoError) {
+        do {
+            try runCommand(["drop": .string(collection)], kind: .write)
+        } catch let error where error.serverCode == 26 || error.description.contains("ns not found") {
+            return
+        }
+    }
+
+    /// Renames a collection within this database.
+    public func renameCollection(_ from: String, to: String, dropTarget: Bool = false) throws(MongoError) {
+        try client.runCommand([
+            "renameCollection": .string("\(name).\(from)"),
+            "to": .string("\(name).\(to)"),
+            "dropTarget": .bool(dropTarget),
+        ], db: "admin", kind: .write)
+    }
+}
+
+/// A logical session, for transactions. Valid only inside the client scope that started it.
+public final class MongoSession {
+    let raw: OpaquePointer
+    let client: MongoClient
+
+    init(raw: OpaquePointer, client: MongoClient) {
+        self.raw = raw
+        self.client = client
+    }
+
+    deinit { mongoc_client_session_destroy(raw) }
+
+    /// Runs `body` in a transaction and commits it, retrying as the MongoDB transactions specification says:
+    /// the whole transaction on a `TransientTransactionError`, the commit alone on `UnknownTransactionCommitResult`,
+    /// for at most `retryLimit`.
+    @discardableResult
+    public func withTransaction<T>(retryLimit: Duration = .seconds(120),
+                                   _ body: (MongoSession) throws -> T) throws -> T {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: retryLimit)
+        while true {
+            var error = bson_error_t()
+            guard mongoc_client_session_start_transaction(raw, nil, &error) else { throw client.fail(error) }
+            let result: T
+            do {
+                result = try body(self)
+            } catch {
+                var abortError = bson_error_t()
+                _ = mongoc_client_session_abort_transaction(raw, &abortError)
+                if let mongoError = error as? MongoError, mongoError.isTransient, clock.now < deadline { continue }
+                throw error
+            }
+            commit: while true {
+                var commitError = bson_error_t()
+                let (committed, reply) = try LibBSON.withReply { (reply) throws(MongoError) in
+                    mongoc_client_session_commit_transaction(raw, reply, &commitError)
+                }
+                if committed { return result }
+                let failure = client.fail(commitError, reply: reply)
+                let labels = reply["errorLabels"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                if labels.contains("UnknownTransactionCommitResult"), failure.serverCode != 50, clock.now < deadline {
+                    continue commit
+                }
+                if labels.contains("TransientTransactionError"), clock.now < deadline { break commit }
+                throw failure
+            }
+        }
+    }
+}

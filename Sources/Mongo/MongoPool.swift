@@ -1,0 +1,107 @@
+import CMongoc
+import Dispatch
+import Foundation
+import Logging
+
+/// libmongoc's one-time global set-up: `mongoc_init` and a log handler that sends its messages to swift-log
+/// (by default libmongoc prints INFO and DEBUG lines to stdout, which would corrupt RollGate's output).
+enum LibMongoc {
+    static let initialized: Void = {
+        mongoc_init()
+        mongoc_log_set_handler({ level, domain, message, _ in
+            LibMongoc.forward(level: level, domain: domain, message: message)
+        }, nil)
+    }()
+
+    static let logger = Logger(label: "rollgate.mongoc")
+
+    private static func forward(level: mongoc_log_level_t, domain: UnsafePointer<CChar>?, message: UnsafePointer<CChar>?) {
+        guard let message else { return }
+        let swiftLevel: Logger.Level = switch level {
+        case MONGOC_LOG_LEVEL_ERROR, MONGOC_LOG_LEVEL_CRITICAL: .error
+        case MONGOC_LOG_LEVEL_WARNING: .warning
+        case MONGOC_LOG_LEVEL_MESSAGE, MONGOC_LOG_LEVEL_INFO: .info
+        case MONGOC_LOG_LEVEL_DEBUG: .debug
+        default: .trace
+        }
+        guard logger.logLevel <= swiftLevel else { return }
+        let text = Redactor.redact(String(cString: message))
+        let source = domain.map { String(cString: $0) } ?? "mongoc"
+        logger.log(level: swiftLevel, "\(text)", metadata: ["domain": "\(source)"])
+    }
+}
+
+/// How to reach the server.
+public struct ConnectionSettings: Sendable {
+    /// A MongoDB connection string: credentials, `authSource`, `replicaSet`, `readPreference` and TLS options pass
+    /// through to libmongoc unchanged.
+    public var uri: String
+    /// How long to look for a usable server (and to open a connection) before giving up. Applied unless the URI sets
+    /// `serverSelectionTimeoutMS` / `connectTimeoutMS` itself.
+    public var timeout: Duration
+    public var appName: String
+
+    public init(uri: String, timeout: Duration = .seconds(5), appName: String = "rollgate") {
+        self.uri = uri
+        self.timeout = timeout
+        self.appName = appName
+    }
+
+    /// The connection string with its password masked, fit for output.
+    public var displayURI: String { Redactor.displayURI(uri) }
+}
+
+/// A pool of connections to one deployment. Safe to share between tasks; each operation checks a client out,
+/// uses it synchronously and returns it, so no client is ever held across an `await`.
+public final class MongoPool: @unchecked Sendable {
+    private let pool: OpaquePointer
+    private let secrets: [String]
+    public let settings: ConnectionSettings
+
+    public init(_ settings: ConnectionSettings) throws(MongoError) {
+        _ = LibMongoc.initialized
+        self.settings = settings
+        self.secrets = Redactor.secrets(inURI: settings.uri)
+
+        var error = bson_error_t()
+        guard let uri = mongoc_uri_new_with_error(settings.uri, &error) else {
+            throw MongoError.invalidURI(Redactor.redact(MongoError.message(of: error), secrets: secrets))
+        }
+        defer { mongoc_uri_destroy(uri) }
+
+        let timeoutMS = Int32(clamping: settings.timeout.milliseconds)
+        if !mongoc_uri_has_option(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS) {
+            mongoc_uri_set_option_as_int32(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, max(timeoutMS, 1))
+        }
+        if !mongoc_uri_has_option(uri, MONGOC_URI_CONNECTTIMEOUTMS) {
+            // A host that accepts and never answers blocks for connectTimeoutMS, whatever the selection timeout says.
+            mongoc_uri_set_option_as_int32(uri, MONGOC_URI_CONNECTTIMEOUTMS, max(timeoutMS, 1))
+        }
+
+        guard let pool = mongoc_client_pool_new_with_error(uri, &error) else {
+            throw MongoError.invalidURI(Redactor.redact(MongoError.message(of: error), secrets: secrets))
+        }
+        mongoc_client_pool_set_error_api(pool, 2)
+        mongoc_client_pool_set_appname(pool, settings.appName)
+        self.pool = pool
+    }
+
+    deinit { mongoc_client_pool_destroy(pool) }
+
+    /// Checks a client out for the duration of `body`, on the calling thread.
+    public func withClient<T>(_ body: (MongoClient) throws -> T) rethrows -> T {
+        let raw = mongoc_client_pool_pop(pool)!
+        defer { mongoc_client_pool_push(pool, raw) }
+        return try body(MongoClient(raw: raw, secrets: secrets))
+    }
+
+    /// Runs blocking driver work on a dispatch thread, so that Swift's cooperative threads (one per core) are never
+    /// blocked on the network.
+    public func run<T: Sendable>(_ body: @escaping @Sendable (MongoClient) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(with: Result { try self.withClient(body) })
+            }
+        }
+    }
+}

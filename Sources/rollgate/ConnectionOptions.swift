@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import Mongo
+
+/// Where the database is: shared by every command that connects.
+struct ConnectionOptions: ParsableArguments {
+    static let defaultURI = "mongodb://127.0.0.1:27017"
+    static let defaultDatabase = "earlybird"
+
+    @Option(name: .long, help: ArgumentHelp(
+        "MongoDB connection string (credentials, authSource, replicaSet, readPreference, TLS options).",
+        discussion: "Default: $ROLLGATE_URI, else \(defaultURI).", valueName: "uri"))
+    var uri: String?
+
+    @Option(name: .long, help: ArgumentHelp("Database name. Default: $ROLLGATE_DB, else \(defaultDatabase).",
+                                            valueName: "name"))
+    var db: String?
+
+    @Option(name: .long, help: ArgumentHelp("Seconds to wait for a reachable server before failing.",
+                                            valueName: "seconds"))
+    var timeout: Double = 5
+
+    func validate() throws {
+        guard timeout > 0, timeout <= 600 else {
+            throw ValidationError("--timeout must be between 0 and 600 seconds, got \(timeout)")
+        }
+        if let db, db.isEmpty || db.contains(where: { "/\\. \"$".contains($0) }) {
+            throw ValidationError("--db '\(db)' is not a valid database name")
+        }
+    }
+
+    var resolvedURI: String {
+        uri ?? ProcessInfo.processInfo.environment["ROLLGATE_URI"] ?? Self.defaultURI
+    }
+
+    var databaseName: String {
+        db ?? ProcessInfo.processInfo.environment["ROLLGATE_DB"] ?? Self.defaultDatabase
+    }
+
+    func makePool() throws(MongoError) -> MongoPool {
+        try MongoPool(ConnectionSettings(uri: resolvedURI, timeout: .milliseconds(Int64(timeout * 1000))))
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Mongo
+import Seed
+
+/// RollGate's exit codes: stable, documented in Docs/exit-codes.md.
+enum ExitStatus: Int32 {
+    case success = 0
+    /// Findings at or above `--fail-on`.
+    case findings = 1
+    /// Invalid input: arguments, rule file, approval file, connection string.
+    case invalidInput = 2
+    /// Environment failure: cannot connect, authentication, server error, timeout.
+    case environment = 3
+    /// Refused: approval missing or expired, lock held, not without `--force` / `--drop`.
+    case refused = 4
+
+    var exitCode: ExitCode { ExitCode(rawValue) }
+}
+
+/// Runs a command body, turning RollGate's errors into one line on stderr and the matching exit code.
+func reportingFailures(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as MongoError {
+        Terminal.error("rollgate: error: \(error)")
+        if case .invalidURI = error { throw ExitStatus.invalidInput.exitCode }
+        throw ExitStatus.environment.exitCode
+    } catch let error as SeedError {
+        Terminal.error("rollgate: error: \(error)")
+        throw ExitStatus.refused.exitCode
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// The `rollgate` command: audits and rolls back the EarlyBird database changes of steps 19–30.
+struct RollGate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollgate",
+        abstract: "Audit and roll back the EarlyBird database changes of steps 19–30.",
+        discussion: """
+            Exit codes: 0 all gating checks pass; 1 findings at or above --fail-on; 2 invalid input; \
+            3 environment failure (cannot connect, server error, timeout); 4 refused.
+            """,
+        version: "0.1.0",
+        subcommands: [SeedCommand.self, DoctorCommand.self]
+    )
+}
+
+/// Entry point: parses, runs, and maps every failure to RollGate's documented exit codes. swift-argument-parser
+/// would exit 64 on a usage error; RollGate's contract says 2.
+@main
+enum Main {
+    static func main() async {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = ProcessInfo.processInfo.environment["ROLLGATE_LOG_LEVEL"]
+                .flatMap(Logger.Level.init(rawValue:)) ?? .warning
+            return handler
+        }
+        do {
+            var command = try RollGate.parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if RollGate.exitCode(for: error) == .validationFailure {
+                Terminal.error(RollGate.fullMessage(for: error))
+                Foundation.exit(ExitStatus.invalidInput.rawValue)
+            }
+            RollGate.exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what RollGate needs on a fresh Debian machine: the C libraries (libmongoc, libbson, libxml2),
+# pkg-config, and a Python venv with the SecantusDB test server and pymongo. Safe to run again: it skips what is
+# already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+debs=(libmongoc-dev libbson-dev libxml2-dev pkg-config python3-venv)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${missing[*]}" >&2
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+command -v swift >/dev/null || { echo "bootstrap: swift is not on PATH (Swift 6.x needed)" >&2; exit 1; }
+
+if [ ! -x .venv/bin/secantusd-py ] || ! .venv/bin/python -c "import pymongo" 2>/dev/null; then
+  echo "bootstrap: creating .venv with secantusdb and pymongo" >&2
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check "secantusdb==0.7.0b3" "pymongo>=4.6"
+fi
