@@ -52,6 +52,6 @@ let package = Package(
         .testTarget(name: "RollGateCLITests", dependencies: ["rollgate", "Mongo", "Seed", "TestSupport"]),
 
         // Shared by the test targets: where the test server is, fresh database names, seeded randomness.
-        .target(name: "TestSupport", dependencies: ["Mongo"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Mongo", "Seed"], path: "Tests/TestSupport"),
     ]
 )

@@ -20,6 +20,13 @@ final class OwnedBSON {
 
     deinit { bson_destroy(pointer) }
 
+    /// Lends the pointer to `body`, keeping this object (and so the `bson_t`) alive until `body` returns. Use this
+    /// for every C call: Swift may release an object right after its last use, before the call that reads it.
+    func withPointer<R, E: Error>(_ body: (OpaquePointer) throws(E) -> R) throws(E) -> R {
+        defer { withExtendedLifetime(self) {} }
+        return try body(pointer)
+    }
+
     func decode() throws(MongoError) -> BSONDocument { try LibBSON.decode(pointer) }
 
     /// The document's raw bytes (little-endian length prefix included).
@@ -82,11 +89,9 @@ enum LibBSON {
                 }
             }
         case .document(let doc):
-            let child = try OwnedBSON(doc)
-            ok = bson_append_document(target, key, -1, child.pointer)
+            ok = try OwnedBSON(doc).withPointer { bson_append_document(target, key, -1, $0) }
         case .array(let items):
-            let child = try OwnedBSON(arrayDocument(items))
-            ok = bson_append_array(target, key, -1, child.pointer)
+            ok = try OwnedBSON(arrayDocument(items)).withPointer { bson_append_array(target, key, -1, $0) }
         case .binary(let subtype, let data):
             ok = data.withUnsafeBufferPointer {
                 bson_append_binary(target, key, -1, bson_subtype_t(UInt32(subtype)), $0.baseAddress, UInt32($0.count))
@@ -221,11 +226,12 @@ public enum ExtendedJSONMode: Sendable {
 extension BSONDocument {
     /// The document as Extended JSON v2 text.
     public func extendedJSON(_ mode: ExtendedJSONMode = .relaxed) throws(MongoError) -> String {
-        let owned = try OwnedBSON(self)
         var length = 0
-        let text: UnsafeMutablePointer<CChar>? = switch mode {
-        case .canonical: bson_as_canonical_extended_json(owned.pointer, &length)
-        case .relaxed: bson_as_relaxed_extended_json(owned.pointer, &length)
+        let text: UnsafeMutablePointer<CChar>? = try OwnedBSON(self).withPointer { bson in
+            switch mode {
+            case .canonical: bson_as_canonical_extended_json(bson, &length)
+            case .relaxed: bson_as_relaxed_extended_json(bson, &length)
+            }
         }
         guard let text else { throw MongoError.invalidDocument("document cannot be written as Extended JSON") }
         defer { bson_free(text) }

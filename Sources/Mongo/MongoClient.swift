@@ -92,7 +92,8 @@ public struct MongoDatabase {
         let database = mongoc_client_get_database(client.raw, name)!
         defer { mongoc_database_destroy(database) }
         let opts = try OwnedBSON(["nameOnly": true, "authorizedCollections": true])
-        let cursor = MongoCursor(raw: mongoc_database_find_collections_with_opts(database, opts.pointer)!, client: client)
+        let cursor = MongoCursor(raw: opts.withPointer { mongoc_database_find_collections_with_opts(database, $0)! },
+                                 client: client)
         return try cursor.toArray().compactMap { $0["name"]?.stringValue }.sorted()
     }
 

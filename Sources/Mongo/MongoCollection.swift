@@ -93,7 +93,9 @@ public struct MongoCollection {
         var error = bson_error_t()
         let (ok, reply) = try withHandle { (handle) throws(MongoError) in
             try LibBSON.withReply { reply in
-                mongoc_collection_insert_many(handle, &pointers, pointers.count, opts.pointer, reply, &error)
+                withExtendedLifetime(owned) {
+                    mongoc_collection_insert_many(handle, &pointers, pointers.count, opts.pointer, reply, &error)
+                }
             }
         }
         guard ok else { throw client.fail(error, reply: reply) }

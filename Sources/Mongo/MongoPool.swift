@@ -17,11 +17,12 @@ enum LibMongoc {
 
     private static func forward(level: mongoc_log_level_t, domain: UnsafePointer<CChar>?, message: UnsafePointer<CChar>?) {
         guard let message else { return }
+        // One level down: whatever goes wrong also comes back as a MongoError, which RollGate reports itself, so
+        // the driver's own lines are diagnostics (shown with ROLLGATE_LOG_LEVEL=notice or lower).
         let swiftLevel: Logger.Level = switch level {
-        case MONGOC_LOG_LEVEL_ERROR, MONGOC_LOG_LEVEL_CRITICAL: .error
-        case MONGOC_LOG_LEVEL_WARNING: .warning
-        case MONGOC_LOG_LEVEL_MESSAGE, MONGOC_LOG_LEVEL_INFO: .info
-        case MONGOC_LOG_LEVEL_DEBUG: .debug
+        case MONGOC_LOG_LEVEL_ERROR, MONGOC_LOG_LEVEL_CRITICAL: .notice
+        case MONGOC_LOG_LEVEL_WARNING: .info
+        case MONGOC_LOG_LEVEL_MESSAGE, MONGOC_LOG_LEVEL_INFO: .debug
         default: .trace
         }
         guard logger.logLevel <= swiftLevel else { return }

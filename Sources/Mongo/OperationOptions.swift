@@ -122,23 +122,28 @@ public enum WriteModel: Sendable {
         let ok: Bool
         switch self {
         case .insertOne(let doc):
-            ok = mongoc_bulk_operation_insert_with_opts(bulk, try OwnedBSON(doc).pointer, nil, &error)
-        case .updateOne(let filter, let update, let upsert):
-            ok = mongoc_bulk_operation_update_one_with_opts(
-                bulk, try OwnedBSON(filter).pointer, try Self.encode(update).pointer,
-                try OwnedBSON(["upsert": .bool(upsert)]).pointer, &error)
-        case .updateMany(let filter, let update, let upsert):
-            ok = mongoc_bulk_operation_update_many_with_opts(
-                bulk, try OwnedBSON(filter).pointer, try Self.encode(update).pointer,
-                try OwnedBSON(["upsert": .bool(upsert)]).pointer, &error)
+            let document = try OwnedBSON(doc)
+            ok = document.withPointer { mongoc_bulk_operation_insert_with_opts(bulk, $0, nil, &error) }
+        case .updateOne(let filter, let update, let upsert), .updateMany(let filter, let update, let upsert):
+            let (selector, change, opts) = (try OwnedBSON(filter), try Self.encode(update),
+                                            try OwnedBSON(["upsert": .bool(upsert)]))
+            ok = withExtendedLifetime((selector, change, opts)) {
+                if case .updateOne = self {
+                    mongoc_bulk_operation_update_one_with_opts(bulk, selector.pointer, change.pointer, opts.pointer, &error)
+                } else {
+                    mongoc_bulk_operation_update_many_with_opts(bulk, selector.pointer, change.pointer, opts.pointer, &error)
+                }
+            }
         case .replaceOne(let filter, let replacement, let upsert):
-            ok = mongoc_bulk_operation_replace_one_with_opts(
-                bulk, try OwnedBSON(filter).pointer, try OwnedBSON(replacement).pointer,
-                try OwnedBSON(["upsert": .bool(upsert)]).pointer, &error)
+            let (selector, document, opts) = (try OwnedBSON(filter), try OwnedBSON(replacement),
+                                              try OwnedBSON(["upsert": .bool(upsert)]))
+            ok = withExtendedLifetime((selector, document, opts)) {
+                mongoc_bulk_operation_replace_one_with_opts(bulk, selector.pointer, document.pointer, opts.pointer, &error)
+            }
         case .deleteOne(let filter):
-            ok = mongoc_bulk_operation_remove_one_with_opts(bulk, try OwnedBSON(filter).pointer, nil, &error)
+            ok = try OwnedBSON(filter).withPointer { mongoc_bulk_operation_remove_one_with_opts(bulk, $0, nil, &error) }
         case .deleteMany(let filter):
-            ok = mongoc_bulk_operation_remove_many_with_opts(bulk, try OwnedBSON(filter).pointer, nil, &error)
+            ok = try OwnedBSON(filter).withPointer { mongoc_bulk_operation_remove_many_with_opts(bulk, $0, nil, &error) }
         }
         guard ok else { throw client.fail(error) }
     }
