@@ -38,6 +38,7 @@ public struct Seeder {
     public init(_ configuration: SeedConfiguration) { self.configuration = configuration }
 
     /// `progress` is called after each batch with orders written and orders in all.
+    @discardableResult
     public func run(on database: MongoDatabase, drop: Bool,
                     progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> SeedSummary {
         let started = ContinuousClock.now
