@@ -21,6 +21,12 @@ let package = Package(
             providers: [.apt(["libmongoc-dev", "libbson-dev"])]
         ),
 
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+
         // The only module that calls libmongoc/libbson.
         .target(
             name: "Mongo",
@@ -29,6 +35,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+
+        // The versioned result model: findings, step results, runs. Every report is a view of it.
+        .target(name: "Findings"),
+
+        // JUnit XML (libxml2), Markdown and JSON: pure functions of a RunResult.
+        .target(name: "Reports", dependencies: ["Findings", "CLibXML2"]),
 
         // `rollgate doctor`: what a server offers of what RollGate needs.
         .target(name: "Doctor", dependencies: ["Mongo"]),
@@ -48,6 +60,8 @@ let package = Package(
 
         .testTarget(name: "MongoTests", dependencies: ["Mongo", "TestSupport"]),
         .testTarget(name: "SeedTests", dependencies: ["Seed", "Mongo", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Findings", "CLibXML2"],
+                    resources: [.copy("Expected")]),
         .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Mongo", "TestSupport"]),
         .testTarget(name: "RollGateCLITests", dependencies: ["rollgate", "Mongo", "Seed", "TestSupport"]),
 
