@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries: module maps only.
@@ -39,6 +40,12 @@ let package = Package(
         // The versioned result model: findings, step results, runs. Every report is a view of it.
         .target(name: "Findings"),
 
+        // The step catalog: rule model and the strict YAML loader for checks/.
+        .target(name: "Catalog", dependencies: ["Mongo", "Findings", .product(name: "Yams", package: "Yams")]),
+
+        // Probes that turn rules into findings: schema, index, latency/explain, links, integrity, format, HTTP.
+        .target(name: "Audit", dependencies: ["Catalog", "Mongo", "Findings"]),
+
         // JUnit XML (libxml2), Markdown and JSON: pure functions of a RunResult.
         .target(name: "Reports", dependencies: ["Findings", "CLibXML2"]),
 
@@ -52,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "rollgate",
             dependencies: [
-                "Mongo", "Seed", "Doctor",
+                "Mongo", "Seed", "Doctor", "Catalog", "Audit", "Findings", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -62,6 +69,10 @@ let package = Package(
         .testTarget(name: "SeedTests", dependencies: ["Seed", "Mongo", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Findings", "CLibXML2"],
                     resources: [.copy("Expected")]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Mongo", "TestSupport"],
+                    resources: [.copy("BrokenRules")]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "Catalog", "Findings", "Mongo", "Seed", "Reports",
+                                                       "TestSupport"]),
         .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Mongo", "TestSupport"]),
         .testTarget(name: "RollGateCLITests", dependencies: ["rollgate", "Mongo", "Seed", "TestSupport"]),
 

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Catalog
 import Mongo
+import Reports
 import Seed
 
 /// RollGate's exit codes: stable, documented in Docs/exit-codes.md.
@@ -28,5 +30,14 @@ func reportingFailures(_ body: () async throws -> Void) async throws {
     } catch let error as SeedError {
         Terminal.error("rollgate: error: \(error)")
         throw ExitStatus.refused.exitCode
+    } catch let error as CatalogError {
+        Terminal.error("rollgate: error: \(error)")
+        throw ExitStatus.invalidInput.exitCode
+    } catch let error as StepSelection.Invalid {
+        Terminal.error("rollgate: error: invalid steps: \(error)")
+        throw ExitStatus.invalidInput.exitCode
+    } catch let error as ReportError {
+        Terminal.error("rollgate: error: \(error)")
+        throw ExitStatus.environment.exitCode
     }
 }

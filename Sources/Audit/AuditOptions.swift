@@ -1,0 +1,93 @@
+import Catalog
+import Findings
+import Foundation
+
+/// Which state the audit expects the steps to be in.
+public enum Expectation: String, Sendable, CaseIterable, Codable {
+    case applied
+    case rolledBack = "rolled-back"
+}
+
+/// How an audit runs.
+public struct AuditOptions: Sendable {
+    public var expectation: Expectation
+    /// Base URL of the running EarlyBird API, for the HTTP checks of code-only steps.
+    public var apiURL: URL?
+    /// Collections probed at the same time (latency is always measured alone, after the rest).
+    public var concurrency: Int
+    /// Longest a single probe query may run on the server.
+    public var probeTimeout: Duration
+    /// The time "now" for `{{today}}`-style placeholders.
+    public var now: Date
+
+    public init(expectation: Expectation = .applied, apiURL: URL? = nil, concurrency: Int = 4,
+                probeTimeout: Duration = .seconds(120), now: Date = Date()) {
+        self.expectation = expectation
+        self.apiURL = apiURL
+        self.concurrency = concurrency
+        self.probeTimeout = probeTimeout
+        self.now = now
+    }
+
+    /// Whether a probe runs under this expectation.
+    func runs(_ probe: ProbeRule) -> Bool {
+        switch probe.when {
+        case .always, .both: true
+        case .applied: expectation == .applied
+        case .rolledBack: expectation == .rolledBack
+        }
+    }
+}
+
+/// Stable finding codes (Docs/finding-codes.md).
+public enum FindingCode {
+    public static let schema = "RG-SCHEMA-001"
+    public static let indexMissing = "RG-INDEX-001"
+    public static let indexName = "RG-INDEX-002"
+    public static let indexOptions = "RG-INDEX-003"
+    public static let latency = "RG-LATENCY-001"
+    public static let plan = "RG-EXPLAIN-001"
+    public static let consistency = "RG-CONSISTENCY-001"
+    public static let integrity = "RG-INTEGRITY-001"
+    public static let format = "RG-FORMAT-001"
+    public static let httpProtected = "RG-HTTP-001"
+    public static let httpOpenAPI = "RG-HTTP-002"
+    public static let manual = "RG-MANUAL-001"
+    public static let probeError = "RG-PROBE-001"
+}
+
+/// Builds the findings of one probe with the step's facts filled in.
+struct FindingMaker {
+    let step: StepRule
+    let probe: ProbeRule
+
+    var severity: Severity { probe.severity ?? step.severity }
+
+    func make(_ code: String, check: String? = nil, title: String? = nil, verdict: Verdict,
+              severity: Severity? = nil, measured: String = "", expected: String = "", message: String = "",
+              figures: [String: Double] = [:], details: [String] = [], seconds: Double = 0) -> Finding {
+        Finding(code: code, step: step.step, check: check ?? probe.id, title: title ?? probe.title, verdict: verdict,
+                severity: severity ?? self.severity, measured: measured, expected: expected, message: message,
+                figures: figures, details: details, seconds: seconds)
+    }
+
+    /// The probe could not gather its facts: an error finding for this check; the run goes on.
+    func error(_ error: any Error, check: String? = nil, seconds: Double = 0) -> Finding {
+        make(FindingCode.probeError, check: check, verdict: .error, message: "probe could not run: \(error)",
+             seconds: seconds)
+    }
+
+    func skipped(_ reason: String, check: String? = nil, details: [String] = []) -> Finding {
+        make(FindingCode.manual, check: check, verdict: .skipped, message: reason, details: details)
+    }
+}
+
+/// `1234567` → `1,234,567`, for measured texts.
+func grouped(_ n: Int) -> String {
+    n.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
+}
+
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}

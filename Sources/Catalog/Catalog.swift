@@ -1,0 +1,90 @@
+import Foundation
+
+/// The steps of the rollout, loaded from a directory of rule files and checked as a whole: one file per step, no
+/// step twice, every dependency defined, no cycles.
+public struct Catalog: Sendable {
+    /// Steps in ascending order.
+    public let steps: [StepRule]
+
+    public init(steps: [StepRule]) throws(CatalogError) {
+        var seen: [Int: StepRule] = [:]
+        for step in steps {
+            if let first = seen[step.step] {
+                throw CatalogError.duplicateStep(step.source, step: step.step, firstDefinedIn: first.source.file)
+            }
+            seen[step.step] = step
+        }
+        for step in steps {
+            for dependency in step.dependsOn where seen[dependency] == nil {
+                throw CatalogError.missingDependency(step.source, step: step.step, dependsOn: dependency)
+            }
+        }
+        self.steps = steps.sorted { $0.step < $1.step }
+        if let cycle = Self.findCycle(in: seen) {
+            throw CatalogError.dependencyCycle(seen[cycle[0]]!.source, steps: cycle)
+        }
+    }
+
+    /// Loads every `*.yaml` file of `directory`, in name order.
+    public static func load(directory: URL) throws(CatalogError) -> Catalog {
+        let files: [URL]
+        do {
+            files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+                .filter { ["yaml", "yml"].contains($0.pathExtension) }
+                .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        } catch {
+            throw CatalogError.unreadable(file: directory.path, reason: "not a readable directory")
+        }
+        guard !files.isEmpty else { throw CatalogError.noRuleFiles(directory: directory.path) }
+        return try Catalog(steps: files.map { (file) throws(CatalogError) in try loadFile(file) })
+    }
+
+    /// Reads and parses one rule file; its path appears in errors as given.
+    public static func loadFile(_ file: URL, displayName: String? = nil) throws(CatalogError) -> StepRule {
+        let name = displayName ?? file.relativePath
+        let data: Data
+        do {
+            data = try Data(contentsOf: file)
+        } catch {
+            throw CatalogError.unreadable(file: name, reason: (error as NSError).localizedDescription)
+        }
+        guard data.count <= 1_048_576 else {
+            throw CatalogError.unreadable(file: name, reason: "larger than 1 MiB; a rule file is a few kilobytes")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CatalogError.unreadable(file: name, reason: "not UTF-8 text")
+        }
+        return try RuleFileParser(file: name).parse(text)
+    }
+
+    public func step(_ number: Int) -> StepRule? { steps.first { $0.step == number } }
+
+    public var stepNumbers: [Int] { steps.map(\.step) }
+
+    /// The steps that depend on `number`, directly.
+    public func dependents(of number: Int) -> [StepRule] { steps.filter { $0.dependsOn.contains(number) } }
+
+    /// A dependency cycle as a path that returns to its start (`[23, 22, 23]`), or nil.
+    private static func findCycle(in steps: [Int: StepRule]) -> [Int]? {
+        var state: [Int: Bool] = [:]  // false: on the current path; true: done
+        var path: [Int] = []
+        func visit(_ step: Int) -> [Int]? {
+            if state[step] == true { return nil }
+            if state[step] == false {
+                return Array(path[path.firstIndex(of: step)!...]) + [step]
+            }
+            state[step] = false
+            path.append(step)
+            for dependency in steps[step]?.dependsOn.sorted() ?? [] {
+                if let cycle = visit(dependency) { return cycle }
+            }
+            path.removeLast()
+            state[step] = true
+            return nil
+        }
+        for step in steps.keys.sorted() {
+            if let cycle = visit(step) { return cycle }
+        }
+        return nil
+    }
+}

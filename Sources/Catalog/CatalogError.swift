@@ -1,0 +1,69 @@
+/// Where something is in a rule file.
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int = 0) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { column > 0 ? "\(file):\(line):\(column)" : "\(file):\(line)" }
+}
+
+/// Every problem a rule file can have. Each message names the file and line, and fits on one line.
+public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unreadable(file: String, reason: String)
+    case noRuleFiles(directory: String)
+    case invalidYAML(SourceLocation, reason: String)
+    case unknownKey(SourceLocation, key: String, in: String, allowed: [String])
+    case missingKey(SourceLocation, key: String, in: String)
+    case wrongType(SourceLocation, path: String, expected: String, found: String)
+    case invalidValue(SourceLocation, path: String, reason: String)
+    case badFilter(SourceLocation, path: String, reason: String)
+    case duplicateStep(SourceLocation, step: Int, firstDefinedIn: String)
+    case duplicateId(SourceLocation, id: String, in: String)
+    case missingDependency(SourceLocation, step: Int, dependsOn: Int)
+    case dependencyCycle(SourceLocation, steps: [Int])
+
+    public var location: SourceLocation? {
+        switch self {
+        case .unreadable, .noRuleFiles: nil
+        case .invalidYAML(let l, _), .unknownKey(let l, _, _, _), .missingKey(let l, _, _), .wrongType(let l, _, _, _),
+             .invalidValue(let l, _, _), .badFilter(let l, _, _), .duplicateStep(let l, _, _), .duplicateId(let l, _, _),
+             .missingDependency(let l, _, _), .dependencyCycle(let l, _):
+            l
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .unreadable(file, reason):
+            "\(file): cannot read rule file: \(reason)"
+        case let .noRuleFiles(directory):
+            "\(directory): no rule files (*.yaml) found"
+        case let .invalidYAML(location, reason):
+            "\(location): invalid YAML: \(reason)"
+        case let .unknownKey(location, key, path, allowed):
+            "\(location): unknown key '\(key)' in \(path) (expected one of: \(allowed.joined(separator: ", ")))"
+        case let .missingKey(location, key, path):
+            "\(location): missing required key '\(key)' in \(path)"
+        case let .wrongType(location, path, expected, found):
+            "\(location): \(path) must be \(expected), found \(found)"
+        case let .invalidValue(location, path, reason):
+            "\(location): \(path): \(reason)"
+        case let .badFilter(location, path, reason):
+            "\(location): bad filter in \(path): \(reason)"
+        case let .duplicateStep(location, step, first):
+            "\(location): step \(step) is defined twice (first in \(first))"
+        case let .duplicateId(location, id, path):
+            "\(location): duplicate id '\(id)' in \(path)"
+        case let .missingDependency(location, step, dependency):
+            "\(location): step \(step) depends on step \(dependency), which no rule file defines"
+        case let .dependencyCycle(location, steps):
+            "\(location): dependency cycle: \(steps.map(String.init).joined(separator: " → "))"
+        }
+    }
+}

@@ -1,0 +1,268 @@
+import Findings
+import Mongo
+
+/// What a step changed.
+public enum StepKind: String, Sendable, CaseIterable, Codable {
+    /// Fields and links in documents.
+    case data
+    /// Indexes.
+    case index
+    /// Application code only: checked through the API or data probes, rolled back by a manual checklist.
+    case code
+    /// The format of identifiers.
+    case format
+}
+
+/// Whose approval a rollback of the step needs.
+public enum ApprovalRole: String, Sendable, CaseIterable, Codable {
+    case ops, finance, security, compliance
+}
+
+/// One step of the rollout (19–30), as its rule file in `checks/` describes it.
+public struct StepRule: Sendable {
+    public var step: Int
+    public var title: String
+    /// What the step added, one line each, for people.
+    public var added: [String]
+    public var kind: StepKind
+    /// How bad a failed check of this step is, unless a probe says otherwise.
+    public var severity: Severity
+    public var approval: ApprovalRole?
+    public var dependsOn: [Int]
+    public var probes: [ProbeRule]
+    public var rollback: RollbackRule
+    public var impact: [ImpactRule]
+    /// Documents that must pass or fail a probe: the rule file's own tests.
+    public var examples: [ProbeExample]
+    public var source: SourceLocation
+
+    public func probe(_ id: String) -> ProbeRule? { probes.first { $0.id == id } }
+}
+
+/// One check of a step: what the applied state looks like, and how to see it.
+public struct ProbeRule: Sendable {
+    public var id: String
+    public var title: String
+    /// Overrides the step's severity for this check.
+    public var severity: Severity?
+    /// Under which expectation the probe runs (`--expect applied` or `rolled-back`).
+    public var when: ProbeWhen
+    public var kind: ProbeKind
+    public var source: SourceLocation
+}
+
+/// Under which `--expect` a probe runs. Field and index probes check both states (present vs absent); queries, links,
+/// formats and HTTP checks describe the applied state only; data-integrity counts hold always.
+public enum ProbeWhen: String, Sendable, CaseIterable {
+    case applied
+    case rolledBack = "rolled-back"
+    case always
+    /// Both states, with opposite expectations.
+    case both
+
+    static func defaultValue(for kind: ProbeKind) -> ProbeWhen {
+        switch kind {
+        case .fields, .index: .both
+        case .count: .always
+        case .query, .link, .format, .http: .applied
+        }
+    }
+}
+
+/// The kinds of probe, each gathered by its own code in the Audit module.
+public enum ProbeKind: Sendable {
+    case fields(FieldsProbe)
+    case index(IndexProbe)
+    case query(QueryProbe)
+    case link(LinkProbe)
+    case count(CountProbe)
+    case format(FormatProbe)
+    case http(HTTPProbe)
+
+    /// The name used for `type:` in rule files.
+    public var typeName: String {
+        switch self {
+        case .fields: "fields"
+        case .index: "index"
+        case .query: "query"
+        case .link: "link"
+        case .count: "count"
+        case .format: "format"
+        case .http: "http"
+        }
+    }
+}
+
+/// Fields a step added: applied means every document matching `where` carries them all; rolled back means no
+/// document in the collection carries any of them.
+public struct FieldsProbe: Sendable {
+    public var collection: String
+    public var fields: [String]
+    public var where_: BSONDocument
+}
+
+/// An index a step created, by key pattern (the identity that matters) and name (the guide's).
+public struct IndexProbe: Sendable {
+    public var collection: String
+    public var keys: BSONDocument
+    public var name: String
+    /// Options the index must have (`unique`, `partialFilterExpression`, …).
+    public var options: BSONDocument
+}
+
+/// A representative query: latency against a budget, and a plan that uses the expected index.
+public struct QueryProbe: Sendable {
+    public var collection: String
+    public var filter: BSONDocument
+    public var sort: BSONDocument?
+    public var limit: Int?
+    /// The index name the plan should use.
+    public var index: String
+    /// p95 latency budget in milliseconds.
+    public var budgetMs: Double
+    /// Parameters sampled from a random document: parameter name → field of `collection`.
+    public var sample: [String: String]
+    public var runs: Int
+    public var warmup: Int
+    /// Most documents the plan may examine per document returned.
+    public var maxExaminedPerReturned: Double
+}
+
+/// A two-way link between two collections (step 21): every `left.link` names a `right` document whose `link` names
+/// it back, and the other way round.
+public struct LinkProbe: Sendable {
+    public struct Side: Sendable {
+        public var collection: String
+        /// The field holding the document's own id.
+        public var id: String
+        /// The field pointing at the other side.
+        public var link: String
+        /// Which documents are expected to be linked.
+        public var where_: BSONDocument
+    }
+
+    public var left: Side
+    public var right: Side
+}
+
+/// Documents that must not exist (data integrity): a filter, or a read-only pipeline whose results are counted.
+public struct CountProbe: Sendable {
+    public var collection: String
+    public var filter: BSONDocument?
+    public var pipeline: [BSON]?
+    /// Most documents allowed to match (usually 0).
+    public var max: Int
+}
+
+/// Identifier format (step 29): every listed field, where present and not null, matches `pattern`.
+public struct FormatProbe: Sendable {
+    public var pattern: String
+    /// Collection → fields that hold identifiers.
+    public var fields: [(collection: String, fields: [String])]
+}
+
+/// Checks of the running API (code-only steps), when `--api-url` is given.
+public struct HTTPProbe: Sendable {
+    public struct Endpoint: Sendable {
+        public var method: String
+        public var path: String
+    }
+
+    /// Endpoints that must refuse a request without credentials (401 or 403).
+    public var protectedEndpoints: [Endpoint]
+    /// Path of the OpenAPI document and the tags it must list.
+    public var openAPIPath: String?
+    public var openAPITags: [String]
+}
+
+/// How the step is rolled back (used by the planner and executor).
+public struct RollbackRule: Sendable {
+    /// False where the guide advises against rolling back (step 29, step 30's indexes).
+    public var recommended: Bool
+    public var reason: String?
+    /// Steps to do by hand (code-only steps).
+    public var manual: [String]
+    public var backups: [BackupRule]
+    public var operations: [OperationRule]
+    public var verify: [VerifyRule]
+}
+
+/// What to save before the operations run.
+public struct BackupRule: Sendable {
+    public var collection: String
+    public var filter: BSONDocument
+    public var projection: BSONDocument?
+    /// The backup's name in the guide (`delivery_audit_backup`), if it names one.
+    public var name: String?
+    /// For index steps: save the full index specifications of the collection.
+    public var indexes: Bool
+}
+
+/// One change a rollback makes.
+public enum OperationRule: Sendable {
+    case unset(collection: String, filter: BSONDocument, fields: [String])
+    case update(collection: String, filter: BSONDocument, update: BSONDocument)
+    case dropIndex(collection: String, name: String)
+
+    public var collection: String {
+        switch self {
+        case .unset(let c, _, _), .update(let c, _, _), .dropIndex(let c, _): c
+        }
+    }
+}
+
+/// A post-condition of the rollback: `count(filter) == expect`.
+public struct VerifyRule: Sendable {
+    public var collection: String
+    public var filter: BSONDocument
+    public var expect: Int
+}
+
+/// What rolling the step back costs, to be priced from the data by the planner.
+public enum ImpactRule: Sendable {
+    /// Documents affected in some way worth saying (`deliveries orphaned from their orders`).
+    case count(title: String, collection: String, filter: BSONDocument)
+    /// Revenue no longer billed (step 23).
+    case revenue(RevenueImpact)
+    /// Audit data removed (step 25).
+    case compliance(ComplianceImpact)
+    /// Endpoints left unprotected (step 24).
+    case security(endpoints: [HTTPProbe.Endpoint])
+    /// Queries that slow down (step 30): probe ids of `query` probes.
+    case performance(queries: [String])
+}
+
+public struct RevenueImpact: Sendable {
+    public var collection: String
+    /// The orders that would go unbilled (one-time and delivered: `subscription_id` missing or null).
+    public var filter: BSONDocument
+    /// The guide's own query, shown beside RollGate's count with the reason they differ.
+    public var guideFilter: BSONDocument
+    public var amountField: String
+    /// Rupees assumed for an order without an amount (the guide's ₹130 average).
+    public var defaultAmount: Double
+    public var dateField: String
+    public var note: String
+}
+
+public struct ComplianceImpact: Sendable {
+    public struct Field: Sendable {
+        public var name: String
+        public var personalData: Bool
+    }
+
+    public var collection: String
+    public var filter: BSONDocument
+    public var groupBy: String
+    public var fields: [Field]
+}
+
+/// A document that must pass (or fail) a probe, with documents of other collections it needs.
+public struct ProbeExample: Sendable {
+    public var probe: String
+    public var passes: Bool
+    public var document: BSONDocument
+    /// Collection → documents to insert beside it (for probes that look across collections).
+    public var context: [(collection: String, documents: [BSONDocument])]
+    public var source: SourceLocation
+}

@@ -1,0 +1,44 @@
+/// Parses the STEPS argument: `23`, `20-23`, `19,21,23`, `all`, or combinations (`19,22-24`).
+public enum StepSelection {
+    public struct Invalid: Error, Equatable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The selected steps in ascending order; every one must be in `available`.
+    public static func parse(_ text: String, available: [Int]) throws(Invalid) -> [Int] {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw Invalid(description: "no steps given (use e.g. 23, 20-23, 19,21,23 or all)") }
+        if trimmed.lowercased() == "all" { return available.sorted() }
+        var selected = Set<Int>()
+        for part in trimmed.split(separator: ",", omittingEmptySubsequences: false) {
+            let piece = part.trimmingCharacters(in: .whitespaces)
+            let bounds = piece.split(separator: "-", omittingEmptySubsequences: false)
+                .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let range: ClosedRange<Int>
+            switch bounds.count {
+            case 1:
+                guard let step = bounds[0] else { throw Invalid(description: "'\(piece)' in '\(text)' is not a step number") }
+                range = step...step
+            case 2:
+                guard let low = bounds[0], let high = bounds[1] else {
+                    throw Invalid(description: "'\(piece)' in '\(text)' is not a range like 20-23")
+                }
+                guard low <= high else {
+                    throw Invalid(description: "'\(piece)' is backwards: write the lower step first (\(high)-\(low))")
+                }
+                range = low...high
+            default:
+                throw Invalid(description: "'\(piece)' in '\(text)' is not a step or a range like 20-23")
+            }
+            for step in range {
+                guard available.contains(step) else {
+                    let known = available.sorted()
+                    let span = known.isEmpty ? "none" : "\(known.first!)–\(known.last!)"
+                    throw Invalid(description: "there is no step \(step) (the catalog has steps \(span))")
+                }
+                selected.insert(step)
+            }
+        }
+        return selected.sorted()
+    }
+}

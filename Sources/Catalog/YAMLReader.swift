@@ -1,0 +1,179 @@
+import Foundation
+import Mongo
+import Yams
+
+/// One YAML node with its path (`probes[2].collection`) and file, read strictly: every accessor either returns the
+/// typed value or throws a `CatalogError` naming the file, line and path.
+struct YAMLValue {
+    let node: Node
+    let path: String
+    let file: String
+
+    /// The resolved tag (`str`, `int`, `float`, `bool`, `null`, …).
+    var tagName: Tag.Name { Tag.Name(rawValue: node.tag.rawValue) }
+
+    var location: SourceLocation {
+        SourceLocation(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
+    }
+
+    /// What kind of value the node holds, as an error message says it.
+    var kindDescription: String {
+        switch node {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        case .scalar:
+            switch tagName {
+            case .int: return "an integer (\(node.string ?? ""))"
+            case .float: return "a number (\(node.string ?? ""))"
+            case .bool: return "a boolean (\(node.string ?? ""))"
+            case .null: return "null"
+            default: return "a string ('\(node.string ?? "")')"
+            }
+        }
+    }
+
+    func wrongType(_ expected: String) -> CatalogError {
+        .wrongType(location, path: path, expected: expected, found: kindDescription)
+    }
+
+    func invalid(_ reason: String) -> CatalogError {
+        .invalidValue(location, path: path, reason: reason)
+    }
+
+    func mapping() throws(CatalogError) -> YAMLMapping {
+        guard case .mapping(let mapping) = node else { throw wrongType("a mapping") }
+        return try YAMLMapping(mapping, value: self)
+    }
+
+    func list() throws(CatalogError) -> [YAMLValue] {
+        guard case .sequence(let sequence) = node else { throw wrongType("a list") }
+        return sequence.enumerated().map { YAMLValue(node: $0.element, path: "\(path)[\($0.offset)]", file: file) }
+    }
+
+    func string() throws(CatalogError) -> String {
+        guard case .scalar = node, tagName == .str, let text = node.string else { throw wrongType("a string") }
+        return text
+    }
+
+    func nonEmptyString() throws(CatalogError) -> String {
+        let text = try string()
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw invalid("must not be empty") }
+        return text
+    }
+
+    func int() throws(CatalogError) -> Int {
+        guard case .scalar = node, tagName == .int, let value = node.int else { throw wrongType("an integer") }
+        return value
+    }
+
+    func number() throws(CatalogError) -> Double {
+        guard case .scalar = node, tagName == .int || tagName == .float, let value = node.float else {
+            throw wrongType("a number")
+        }
+        return value
+    }
+
+    func bool() throws(CatalogError) -> Bool {
+        guard case .scalar = node, tagName == .bool, let value = node.bool else { throw wrongType("true or false") }
+        return value
+    }
+
+    func strings() throws(CatalogError) -> [String] {
+        try list().map { (item) throws(CatalogError) in try item.nonEmptyString() }
+    }
+
+    func ints() throws(CatalogError) -> [Int] {
+        try list().map { (item) throws(CatalogError) in try item.int() }
+    }
+
+    /// One of a closed set of words, e.g. a `Severity`.
+    func oneOf<E: RawRepresentable & CaseIterable>(_ type: E.Type) throws(CatalogError) -> E where E.RawValue == String {
+        let text = try string()
+        guard let value = E(rawValue: text) else {
+            throw invalid("'\(text)' is not one of: \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
+    /// Any YAML value as BSON: mappings keep their key order; integers become int32 when they fit.
+    func bson() throws(CatalogError) -> BSON {
+        switch node {
+        case .mapping:
+            return .document(try document())
+        case .sequence:
+            return .array(try list().map { (item) throws(CatalogError) in try item.bson() })
+        case .alias:
+            throw invalid("aliases are not supported in rule files")
+        case .scalar:
+            switch tagName {
+            case .null: return .null
+            case .bool: return .bool(node.bool ?? false)
+            case .int:
+                guard let value = node.int else { throw invalid("integer out of range") }
+                return Int32(exactly: value).map(BSON.int32) ?? .int64(Int64(value))
+            case .float:
+                return .double(node.float ?? .nan)
+            case .timestamp:
+                guard let date = node.timestamp else { throw invalid("not a valid timestamp") }
+                return .date(date)
+            default:
+                return .string(node.string ?? "")
+            }
+        }
+    }
+
+    /// A mapping as an ordered BSON document.
+    func document() throws(CatalogError) -> BSONDocument {
+        guard case .mapping(let mapping) = node else { throw wrongType("a mapping") }
+        var document = BSONDocument()
+        for (key, value) in mapping {
+            guard let name = key.string, YAMLValue(node: key, path: path, file: file).tagName == .str || YAMLValue(node: key, path: path, file: file).tagName == .int else {
+                throw YAMLValue(node: key, path: path, file: file).wrongType("a string key")
+            }
+            document.append(name, try YAMLValue(node: value, path: "\(path).\(name)", file: file).bson())
+        }
+        return document
+    }
+}
+
+/// A YAML mapping read key by key; `finish(allowed:)` reports any key that was not expected.
+struct YAMLMapping {
+    let value: YAMLValue
+    private let entries: [(key: String, keyNode: Node, value: YAMLValue)]
+
+    init(_ mapping: Node.Mapping, value: YAMLValue) throws(CatalogError) {
+        self.value = value
+        var entries: [(key: String, keyNode: Node, value: YAMLValue)] = []
+        for (key, child) in mapping {
+            guard case .scalar = key, let name = key.string else {
+                throw YAMLValue(node: key, path: value.path, file: value.file).wrongType("a string key")
+            }
+            let childPath = value.path.isEmpty ? name : "\(value.path).\(name)"
+            entries.append((name, key, YAMLValue(node: child, path: childPath, file: value.file)))
+        }
+        self.entries = entries
+    }
+
+    var keys: [String] { entries.map(\.key) }
+
+    subscript(key: String) -> YAMLValue? {
+        entries.first { $0.key == key }?.value
+    }
+
+    func required(_ key: String) throws(CatalogError) -> YAMLValue {
+        guard let found = self[key] else {
+            throw CatalogError.missingKey(value.location, key: key, in: value.path.isEmpty ? "the rule file" : value.path)
+        }
+        return found
+    }
+
+    /// Throws for the first key not in `allowed`, at that key's line.
+    func finish(allowed: [String]) throws(CatalogError) {
+        for entry in entries where !allowed.contains(entry.key) {
+            let location = YAMLValue(node: entry.keyNode, path: value.path, file: value.file).location
+            throw CatalogError.unknownKey(location, key: entry.key,
+                                          in: value.path.isEmpty ? "the rule file" : value.path, allowed: allowed)
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Audit
+import Catalog
+import Findings
+import Foundation
+import Mongo
+import Reports
+
+extension Expectation: ExpressibleByArgument {}
+extension Severity: ExpressibleByArgument {}
+
+/// `rollgate audit`: the pre-deployment gate.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Probe the database against the step catalog and write JUnit, Markdown and JSON reports.",
+        discussion: """
+            Exit 0 when no finding is at or above --fail-on, 1 when one is, 2 for invalid input (arguments, \
+            rule files), 3 when the server cannot be used.
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: ArgumentHelp("Directory of rule files.", valueName: "dir"))
+    var checks: String = "checks"
+
+    @Option(help: ArgumentHelp("Steps to audit: 23, 20-23, 19,21,23 or all.", valueName: "steps"))
+    var steps: String = "all"
+
+    @Option(help: "State the steps should be in.")
+    var expect: Expectation = .applied
+
+    @Option(name: .customLong("api-url"), help: ArgumentHelp(
+        "Base URL of the running EarlyBird API, for the HTTP checks of steps 24 and 28 (skipped without it).",
+        valueName: "url"))
+    var apiURL: String?
+
+    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where to write the reports.", valueName: "dir"))
+    var reportDir: String = "reports"
+
+    @Option(name: .customLong("fail-on"), help: "Lowest severity of a failed check that fails the gate.")
+    var failOn: Severity = .error
+
+    @Option(help: "Probes run at the same time (latency is always measured alone).")
+    var concurrency: Int = 4
+
+    @Option(name: .customLong("probe-timeout"), help: ArgumentHelp(
+        "Seconds one probe query may run on the server before it becomes an error finding.", valueName: "seconds"))
+    var probeTimeout: Double = 120
+
+    func validate() throws {
+        guard (1...64).contains(concurrency) else {
+            throw ValidationError("--concurrency must be between 1 and 64, got \(concurrency)")
+        }
+        guard probeTimeout > 0, probeTimeout <= 3600 else {
+            throw ValidationError("--probe-timeout must be between 0 and 3600 seconds, got \(probeTimeout)")
+        }
+        if let apiURL {
+            guard let url = URL(string: apiURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ValidationError("--api-url '\(apiURL)' is not an http(s) URL")
+            }
+        }
+        guard failOn != .info else { throw ValidationError("--fail-on must be warning, error or critical") }
+    }
+
+    func run() async throws {
+        try await reportingFailures {
+            let started = Date()
+            let clock = ContinuousClock.now
+            let catalog = try Catalog.load(directory: URL(fileURLWithPath: checks))
+            let selected = try StepSelection.parse(steps, available: catalog.stepNumbers)
+            let pool = try connection.makePool()
+            try await pool.run { try $0.ping() }
+
+            let options = AuditOptions(expectation: expect, apiURL: apiURL.flatMap(URL.init(string:)),
+                                       concurrency: concurrency, probeTimeout: .milliseconds(Int64(probeTimeout * 1000)),
+                                       now: started)
+            let results = await Auditor(catalog: catalog, pool: pool, database: connection.databaseName,
+                                        options: options).run(steps: selected)
+            let run = RunResult(command: "audit", toolVersion: RollGate.configuration.version, startedAt: started,
+                                seconds: seconds(since: clock), server: pool.settings.displayURI,
+                                database: connection.databaseName, expectation: expect.rawValue, failOn: failOn,
+                                steps: results)
+            let written = try ReportWriter.write(run, to: URL(fileURLWithPath: reportDir))
+            print(StepLines.render(run))
+            print("Reports: " + written.map(\.relativePath).joined(separator: ", "))
+            if !run.passes { throw ExitStatus.findings.exitCode }
+        }
+    }
+}
+
+/// The terminal summary: one line per step with its verdict, then the totals.
+enum StepLines {
+    static func render(_ run: RunResult) -> String {
+        var lines: [String] = []
+        for step in run.steps {
+            let symbol = switch step.verdict {
+            case .passed: "✔"
+            case .failed: "✘"
+            case .error: "!"
+            case .skipped: "-"
+            }
+            let failing = step.findings.filter { $0.verdict == .failed || $0.verdict == .error }
+            var note = "\(step.findings.count) check\(step.findings.count == 1 ? "" : "s")"
+            if let first = failing.first {
+                note = "\(failing.count) of \(step.findings.count) checks \(step.verdict.rawValue): \(first.measured)"
+                if first.verdict == .error { note = "\(failing.count) of \(step.findings.count): \(first.message)" }
+            } else if step.verdict == .skipped, let reason = step.findings.first?.message {
+                note += " skipped: \(reason)"
+            }
+            let title = step.title.count > 34 ? String(step.title.prefix(33)) + "…" : step.title
+            lines.append("\(symbol) step \(step.step)  \(title.padding(toLength: 34, withPad: " ", startingAt: 0)) "
+                + "\(step.verdict.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(note)")
+        }
+        let totals = run.totals
+        let gating = run.findings.filter { $0.gates(at: run.failOn) }.count
+        let verdict = run.passes ? "Audit passed" : "Audit failed: \(gating) finding\(gating == 1 ? "" : "s") at or above \(run.failOn.rawValue)"
+        let counts = Verdict.allCases.compactMap { v in totals[v].map { "\($0) \(v.rawValue)" } }.joined(separator: ", ")
+        lines.append("")
+        lines.append(String(format: "%@ (%d steps; %d checks: %@) in %.1f s", verdict, run.steps.count,
+                            run.findings.count, counts, run.seconds))
+        return lines.joined(separator: "\n")
+    }
+}
+
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}

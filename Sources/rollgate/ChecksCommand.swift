@@ -1,0 +1,36 @@
+import ArgumentParser
+import Catalog
+import Foundation
+
+/// `rollgate checks`: work with the rule files.
+struct ChecksCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checks",
+        abstract: "Work with the rule files in checks/.",
+        subcommands: [Lint.self]
+    )
+
+    /// `rollgate checks lint [DIR]`: load every rule file strictly, as the audit would.
+    struct Lint: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the rule files: unknown keys, wrong types, bad filters, duplicate steps, dependencies.",
+            discussion: "Exit 0 when every file loads, 2 with a file:line message for the first problem.")
+
+        @Argument(help: "Directory of rule files.")
+        var directory: String = "checks"
+
+        func run() throws {
+            do {
+                let catalog = try Catalog.load(directory: URL(fileURLWithPath: directory))
+                let probes = catalog.steps.reduce(0) { $0 + $1.probes.count }
+                let examples = catalog.steps.reduce(0) { $0 + $1.examples.count }
+                print("\(directory): \(catalog.steps.count) rule files, steps "
+                    + "\(catalog.stepNumbers.map(String.init).joined(separator: ", ")); \(probes) probes, "
+                    + "\(examples) examples: OK")
+            } catch {
+                Terminal.error("rollgate: error: \(error)")
+                throw ExitStatus.invalidInput.exitCode
+            }
+        }
+    }
+}
