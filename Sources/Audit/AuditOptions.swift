@@ -3,14 +3,14 @@ import Findings
 import Foundation
 
 /// Which state the audit expects the steps to be in.
-public enum Expectation: String, Sendable, CaseIterable, Codable {
+public enum ExpectedState: String, Sendable, CaseIterable, Codable {
     case applied
     case rolledBack = "rolled-back"
 }
 
 /// How an audit runs.
 public struct AuditOptions: Sendable {
-    public var expectation: Expectation
+    public var expectation: ExpectedState
     /// Base URL of the running EarlyBird API, for the HTTP checks of code-only steps.
     public var apiURL: URL?
     /// Collections probed at the same time (latency is always measured alone, after the rest).
@@ -20,7 +20,7 @@ public struct AuditOptions: Sendable {
     /// The time "now" for `{{today}}`-style placeholders.
     public var now: Date
 
-    public init(expectation: Expectation = .applied, apiURL: URL? = nil, concurrency: Int = 4,
+    public init(expectation: ExpectedState = .applied, apiURL: URL? = nil, concurrency: Int = 4,
                 probeTimeout: Duration = .seconds(120), now: Date = Date()) {
         self.expectation = expectation
         self.apiURL = apiURL

@@ -23,7 +23,7 @@ struct CountingProbe {
 
 extension CountingProbe {
     /// `fields`: applied means every document matching `where` carries every field; rolled back means none does.
-    static func fields(_ probe: FieldsProbe, maker: FindingMaker, expectation: Expectation) -> CountingProbe {
+    static func fields(_ probe: FieldsProbe, maker: FindingMaker, expectation: ExpectedState) -> CountingProbe {
         let key = "\(maker.step.step).\(maker.probe.id)"
         func present(_ field: String) -> BSON { ["$ne": [["$type": .string("$" + field)], "missing"]] }
         var group: BSONDocument = ["_id": .null, "total": ["$sum": 1]]

@@ -6,7 +6,7 @@ import Mongo
 /// options come second (a different name or options is a warning, a missing key pattern an error).
 enum IndexCheck {
     static func evaluate(_ probe: IndexProbe, indexes: [BSONDocument], maker: FindingMaker,
-                         expectation: Expectation) -> Finding {
+                         expectation: ExpectedState) -> Finding {
         let match = indexes.first { $0["key"]?.documentValue == probe.keys }
         let pattern = describe(probe.keys)
         switch expectation {

@@ -12,7 +12,7 @@ enum FilterValidator {
         "$and", "$or", "$nor", "$all", "$elemMatch", "$size", "$mod", "$expr", "$comment", "$jsonSchema",
     ]
 
-    static let stages: Set<String> = [
+    static let pipelineStages: Set<String> = [
         "$match", "$lookup", "$unwind", "$project", "$addFields", "$set", "$unset", "$group", "$count", "$limit",
         "$skip", "$sort", "$sample", "$replaceRoot", "$replaceWith", "$facet", "$bucket", "$sortByCount",
     ]
@@ -30,28 +30,28 @@ enum FilterValidator {
     /// Names of stage or expression arguments that look like operators but are plain option keys.
     static let optionKeys: Set<String> = ["$natural"]
 
-    static var known: Set<String> { queryOperators.union(stages).union(expressionOperators).union(optionKeys) }
+    static var known: Set<String> { queryOperators.union(pipelineStages).union(expressionOperators).union(optionKeys) }
 
     static func validate(filter: BSONDocument, at value: YAMLValue) throws(CatalogError) {
         try walk(.document(filter), value: value)
     }
 
-    static func validate(pipeline: [BSON], at value: YAMLValue) throws(CatalogError) {
-        for (index, stage) in pipeline.enumerated() {
+    /// Each stage is checked at its own line.
+    static func validate(pipeline stages: [(stage: BSON, value: YAMLValue)]) throws(CatalogError) {
+        for (stage, value) in stages {
             guard case .document(let document) = stage, document.count == 1, let name = document.keys.first else {
-                throw CatalogError.badFilter(value.location, path: "\(value.path)[\(index)]",
+                throw CatalogError.badFilter(value.location, path: value.path,
                                              reason: "each pipeline stage is a mapping with exactly one $stage key")
             }
             if forbidden.contains(name) {
                 throw CatalogError.badFilter(value.location, path: value.path,
                                              reason: "\(name) writes data; probes and plans only read")
             }
-            guard stages.contains(name) else {
-                throw CatalogError.badFilter(value.location, path: "\(value.path)[\(index)]",
-                                             reason: "unknown or unsupported stage \(name)")
+            guard pipelineStages.contains(name) else {
+                throw CatalogError.badFilter(value.location, path: value.path, reason: "unknown or unsupported stage \(name)")
             }
+            try walk(stage, value: value)
         }
-        try walk(.array(pipeline), value: value)
     }
 
     private static func walk(_ bson: BSON, value: YAMLValue) throws(CatalogError) {

@@ -308,8 +308,9 @@ struct RuleFileParser {
 
     private func pipeline(_ value: YAMLValue?) throws(CatalogError) -> [BSON]? {
         guard let value else { return nil }
-        let stages = try value.list().map { (item) throws(CatalogError) in try item.bson() }
-        try FilterValidator.validate(pipeline: stages, at: value)
+        let items = try value.list()
+        let stages = try items.map { (item) throws(CatalogError) in try item.bson() }
+        try FilterValidator.validate(pipeline: Array(zip(stages, items)))
         try Placeholder.validate(.array(stages), sampled: [], at: value)
         return stages
     }

@@ -152,6 +152,13 @@ public struct CountProbe: Sendable {
     public var pipeline: [BSON]?
     /// Most documents allowed to match (usually 0).
     public var max: Int
+
+    public init(collection: String, filter: BSONDocument?, pipeline: [BSON]?, max: Int) {
+        self.collection = collection
+        self.filter = filter
+        self.pipeline = pipeline
+        self.max = max
+    }
 }
 
 /// Identifier format (step 29): every listed field, where present and not null, matches `pattern`.

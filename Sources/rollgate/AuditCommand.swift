@@ -6,7 +6,7 @@ import Foundation
 import Mongo
 import Reports
 
-extension Expectation: ExpressibleByArgument {}
+extension ExpectedState: ExpressibleByArgument {}
 extension Severity: ExpressibleByArgument {}
 
 /// `rollgate audit`: the pre-deployment gate.
@@ -29,7 +29,7 @@ struct AuditCommand: AsyncParsableCommand {
     var steps: String = "all"
 
     @Option(help: "State the steps should be in.")
-    var expect: Expectation = .applied
+    var expect: ExpectedState = .applied
 
     @Option(name: .customLong("api-url"), help: ArgumentHelp(
         "Base URL of the running EarlyBird API, for the HTTP checks of steps 24 and 28 (skipped without it).",
