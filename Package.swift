@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Catalog", "Findings", "Mongo", "Seed", "Reports",
                                                        "TestSupport"]),
         .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Mongo", "TestSupport"]),
-        .testTarget(name: "RollGateCLITests", dependencies: ["rollgate", "Mongo", "Seed", "TestSupport"]),
+        .testTarget(name: "RollGateCLITests", dependencies: ["rollgate", "Mongo", "Seed", "Reports", "TestSupport"]),
 
         // Shared by the test targets: where the test server is, fresh database names, seeded randomness.
         .target(name: "TestSupport", dependencies: ["Mongo", "Seed"], path: "Tests/TestSupport"),

@@ -36,7 +36,10 @@ enum Main {
             }
         } catch {
             if RollGate.exitCode(for: error) == .validationFailure {
-                Terminal.error(RollGate.fullMessage(for: error))
+                let message = RollGate.message(for: error).split(separator: "\n").first.map(String.init) ?? ""
+                let names = RollGate.configuration.subcommands.map { $0.configuration.commandName ?? "" }
+                let command = CommandLine.arguments.dropFirst().first.flatMap { names.contains($0) ? " " + $0 : nil } ?? ""
+                Terminal.error("rollgate: error: \(message)\n(see 'rollgate\(command) --help')")
                 Foundation.exit(ExitStatus.invalidInput.rawValue)
             }
             RollGate.exit(withError: error)

@@ -8,11 +8,11 @@ import Testing
     @Test func rootHelpListsTheCommands() throws {
         let result = try RollGateProcess.run(["--help"])
         #expect(result.status == 0, "\(result)")
-        #expect(result.stdout.contains("seed") && result.stdout.contains("doctor"))
+        for command in ["audit", "checks", "seed", "doctor"] { #expect(result.stdout.contains(command)) }
         #expect(result.stdout.contains("Exit codes"))
     }
 
-    @Test(arguments: ["seed", "doctor"])
+    @Test(arguments: ["seed", "doctor", "audit"])
     func everySubcommandHasHelp(command: String) throws {
         let result = try RollGateProcess.run([command, "--help"])
         #expect(result.status == 0, "\(result)")
