@@ -16,6 +16,7 @@ exec .venv/bin/python scripts/test_server.py -- bash -c '
   rollgate=.build/release/rollgate
   "$rollgate" seed --orders "$ORDERS" --seed "$SEED" --state "$STATE" | tee reports/seed.txt
   echo
+  "$rollgate" doctor > reports/doctor.txt
   "$rollgate" doctor --json > reports/doctor.json
   echo
   status=0
