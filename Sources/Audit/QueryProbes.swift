@@ -38,7 +38,6 @@ public struct ExplainSummary: Sendable, Equatable {
         // A mongos reports cluster totals at the top of executionStats; shards report their own below it.
         if let top = explain["executionStats"]?.documentValue, top["totalDocsExamined"] != nil {
             walk(.document(explain["queryPlanner"]?.documentValue ?? [:]))
-            walk(.document(top["executionStages"]?.documentValue ?? [:]))
             totals = ["totalDocsExamined": Int(top["totalDocsExamined"]?.int64Value ?? 0),
                       "totalKeysExamined": Int(top["totalKeysExamined"]?.int64Value ?? 0),
                       "nReturned": Int(top["nReturned"]?.int64Value ?? 0)]

@@ -104,7 +104,7 @@ enum StepLines {
             let failing = step.findings.filter { $0.verdict == .failed || $0.verdict == .error }
             var note = "\(step.findings.count) check\(step.findings.count == 1 ? "" : "s")"
             if let first = failing.first {
-                note = "\(failing.count) of \(step.findings.count) checks \(step.verdict.rawValue): \(first.measured)"
+                note = "\(failing.count) of \(step.findings.count) checks \(step.verdict.rawValue): \(first.check): \(first.measured)"
                 if first.verdict == .error { note = "\(failing.count) of \(step.findings.count): \(first.message)" }
             } else if step.verdict == .skipped, let reason = step.findings.first?.message {
                 note += " skipped: \(reason)"

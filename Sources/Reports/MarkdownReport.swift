@@ -1,0 +1,97 @@
+import Findings
+
+/// GitHub-flavoured Markdown for a CI job summary: the overall verdict first, a line of context, a table of steps,
+/// what failed, then performance, compliance, finance and skipped sections when they have content.
+///
+/// Every value from data is escaped and has its personal data masked. The report stays under 1 MiB (GitHub's limit
+/// for a job summary): long lists are cut, saying how many findings were left out.
+public enum MarkdownReport {
+    /// The report is always strictly shorter than this many bytes of UTF-8.
+    public static let maximumBytes = 1_048_576
+
+    public static func render(_ run: RunResult) -> String {
+        let head = headline(run) + "\n\n" + context(run) + "\n\n"
+        // Each smaller section may take an eighth of the budget; what failed takes the rest.
+        var budget = maximumBytes - 1 - head.utf8.count
+        func take(_ section: (Int) -> String) -> String {
+            let text = section(min(budget, maximumBytes / 8))
+            budget -= text.utf8.count
+            return text
+        }
+        let steps = take { stepsTable(run, budget: $0) }
+        let performance = take { MarkdownSections.performance(run, budget: $0) }
+        let compliance = take { MarkdownSections.compliance(run, budget: $0) }
+        let finance = take { MarkdownSections.finance(run, budget: $0) }
+        let skipped = take { MarkdownSections.skipped(run, budget: $0) }
+        let failures = whatFailed(run, budget: budget)
+        return head + steps + failures + performance + compliance + finance + skipped
+    }
+
+    /// `## ❌ RollGate audit failed: 3 findings at or above error`.
+    private static func headline(_ run: RunResult) -> String {
+        let command = Markdown.text(run.command)
+        let problems = run.findings.filter { $0.verdict == .failed || $0.verdict == .error }
+        let gating = problems.filter { $0.gates(at: run.failOn) }.count
+        if gating > 0 {
+            return "## ❌ RollGate \(command) failed: \(ReportText.count(gating, "finding")) at or above "
+                + run.failOn.rawValue
+        }
+        if problems.isEmpty { return "## ✅ RollGate \(command) passed" }
+        return "## ✅ RollGate \(command) passed with \(ReportText.count(problems.count, "finding")) below "
+            + run.failOn.rawValue
+    }
+
+    /// Database, server (as given: its password is already masked), expectation, threshold, duration, totals.
+    private static func context(_ run: RunResult) -> String {
+        let totals = run.totals
+        let counts = [Verdict.passed, .failed, .error, .skipped]
+            .map { "\(IndianNumberFormat.string(Double(totals[$0, default: 0]))) \($0.rawValue)" }
+        return "Database **\(Markdown.escaped(run.database))** on \(Markdown.escaped(run.server))"
+            + " · expect **\(Markdown.escaped(run.expectation))** · fail on **\(run.failOn.rawValue)**"
+            + " · \(ReportText.seconds(run.seconds)) s · \(ReportText.count(run.findings.count, "check")): "
+            + counts.joined(separator: ", ")
+    }
+
+    private static func stepsTable(_ run: RunResult, budget: Int) -> String {
+        let header = Markdown.tableHeader([
+            ("Step", true), ("Title", false), ("Kind", false), ("Verdict", false), ("Passed", true),
+            ("Failed", true), ("Error", true), ("Skipped", true), ("Key figure", false),
+        ])
+        return Markdown.section("### Steps\n\n" + header, run.steps, noun: "step", budget: budget) { step in
+            let verdicts = step.findings.map(\.verdict)
+            let counts = [Verdict.passed, .failed, .error, .skipped].map { verdict in
+                "\(verdicts.filter { $0 == verdict }.count)"
+            }
+            return Markdown.row(["\(step.step)", Markdown.text(step.title), Markdown.text(step.kind),
+                                 step.verdict.label] + counts + [keyFigure(step)])
+        }
+    }
+
+    /// What the step's first failing (or erroring) finding measured; else what its first finding measured.
+    private static func keyFigure(_ step: StepResult) -> String {
+        let measured = step.findings.filter { !$0.measured.isEmpty }
+        let key = measured.first { $0.verdict == .failed || $0.verdict == .error } ?? measured.first
+        return key.map { Markdown.text($0.measured) } ?? "—"
+    }
+
+    /// Every failed or erroring finding, the most severe first (in run order within a severity).
+    private static func whatFailed(_ run: RunResult, budget: Int) -> String {
+        let problems = run.findings.enumerated()
+            .filter { $0.element.verdict == .failed || $0.element.verdict == .error }
+            .sorted { ($0.element.severity, $1.offset) > ($1.element.severity, $0.offset) }
+            .map(\.element)
+        return Markdown.section("### What failed\n\n", problems, noun: "finding", budget: budget) { finding in
+            var lines = ["- \(finding.verdict.emoji) \(Markdown.findingTitle(finding)) "
+                + "(\(finding.severity.rawValue), check \(Markdown.text(finding.check)))"]
+            for (label, value) in [("Measured", finding.measured), ("Expected", finding.expected),
+                                   ("Message", finding.message)] where !value.isEmpty {
+                lines.append("  - \(label): \(Markdown.text(value))")
+            }
+            if !finding.details.isEmpty {
+                lines.append("  - Details:")
+                lines += finding.details.map { "    - \(Markdown.text($0))" }
+            }
+            return lines.joined(separator: "\n") + "\n"
+        }
+    }
+}
