@@ -46,6 +46,9 @@ let package = Package(
         // Probes that turn rules into findings: schema, index, latency/explain, links, integrity, format, HTTP.
         .target(name: "Audit", dependencies: ["Catalog", "Mongo", "Findings"]),
 
+        // Planner (dry run and impact) now; executor, re-apply and emergency later.
+        .target(name: "Rollback", dependencies: ["Audit", "Catalog", "Mongo", "Findings"]),
+
         // JUnit XML (libxml2), Markdown and JSON: pure functions of a RunResult.
         .target(name: "Reports", dependencies: ["Findings", "CLibXML2"]),
 
@@ -59,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "rollgate",
             dependencies: [
-                "Mongo", "Seed", "Doctor", "Catalog", "Audit", "Findings", "Reports",
+                "Mongo", "Seed", "Doctor", "Catalog", "Audit", "Rollback", "Findings", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -73,6 +76,8 @@ let package = Package(
                     resources: [.copy("BrokenRules")]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Catalog", "Findings", "Mongo", "Seed", "Reports",
                                                        "TestSupport"]),
+        .testTarget(name: "RollbackTests", dependencies: ["Rollback", "Catalog", "Findings", "Mongo", "Seed",
+                                                          "TestSupport"]),
         .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Mongo", "TestSupport"]),
         .testTarget(name: "RollGateCLITests", dependencies: ["rollgate", "Mongo", "Seed", "Reports", "TestSupport"]),
 

@@ -61,37 +61,22 @@ public struct ExplainSummary: Sendable, Equatable {
 }
 
 /// `query`: a representative query run several times after a warm-up (p50 and p95 against the budget), and its plan.
-enum QueryCheck {
+public enum QueryCheck {
     static func run(_ probe: QueryProbe, maker: FindingMaker, database: MongoDatabase, now: Date,
                     timeout: Duration) -> [Finding] {
         let start = ContinuousClock.now
         let collection = database.collection(probe.collection)
         do {
-            var samples: [String: BSON] = [:]
-            for (parameter, field) in probe.sample.sorted(by: { $0.key < $1.key }) {
-                let picked = try collection.aggregate([
-                    ["$match": [field: ["$exists": true, "$ne": .null]]], ["$sample": ["size": 1]],
-                    ["$project": ["_id": 0, "v": .string("$" + field)]],
-                ], options: AggregateOptions(maxTime: timeout)).toArray().first?["v"]
-                guard let picked else {
-                    let reason = "no document in \(probe.collection) has \(field) to build the query from"
-                    return [maker.skipped(reason, check: "\(maker.probe.id).latency"),
-                            maker.skipped(reason, check: "\(maker.probe.id).plan")]
-                }
-                samples[parameter] = picked
+            guard let filter = try sampledFilter(probe, collection: collection, now: now, timeout: timeout) else {
+                let reason = "no document in \(probe.collection) has \(probe.sample.values.sorted().joined(separator: ", ")) "
+                    + "to build the query from"
+                return [maker.skipped(reason, check: "\(maker.probe.id).latency"),
+                        maker.skipped(reason, check: "\(maker.probe.id).plan")]
             }
-            let filter = Placeholder.resolve(probe.filter, now: now, samples: samples)
             let options = FindOptions(sort: probe.sort, limit: probe.limit, maxTime: timeout)
 
             let explain = ExplainSummary(try collection.explainFind(filter, options: options))
-            for _ in 0..<probe.warmup { _ = try collection.find(filter, options: options).toArray() }
-            var timings: [Double] = []
-            for _ in 0..<probe.runs {
-                let run = ContinuousClock.now
-                _ = try collection.find(filter, options: options).toArray()
-                timings.append(seconds(since: run) * 1000)
-            }
-            timings.sort()
+            let timings = try timed(collection, filter: filter, options: options, warmup: probe.warmup, runs: probe.runs)
             let p50 = percentile(timings, 0.50), p95 = percentile(timings, 0.95)
             let elapsed = seconds(since: start)
             let latency = maker.make(
@@ -123,8 +108,37 @@ enum QueryCheck {
         }
     }
 
+    /// The probe's filter with its placeholders filled in, `{{name}}` values sampled from a random document; nil when
+    /// the collection has nothing to sample.
+    public static func sampledFilter(_ probe: QueryProbe, collection: MongoCollection, now: Date,
+                                     timeout: Duration) throws -> BSONDocument? {
+        var samples: [String: BSON] = [:]
+        for (parameter, field) in probe.sample.sorted(by: { $0.key < $1.key }) {
+            let picked = try collection.aggregate([
+                ["$match": [field: ["$exists": true, "$ne": .null]]], ["$sample": ["size": 1]],
+                ["$project": ["_id": 0, "v": .string("$" + field)]],
+            ], options: AggregateOptions(maxTime: timeout)).toArray().first?["v"]
+            guard let picked else { return nil }
+            samples[parameter] = picked
+        }
+        return Placeholder.resolve(probe.filter, now: now, samples: samples)
+    }
+
+    /// Milliseconds of `runs` executions of a find, drained to the end, after `warmup` untimed ones; sorted.
+    public static func timed(_ collection: MongoCollection, filter: BSONDocument, options: FindOptions, warmup: Int,
+                             runs: Int) throws -> [Double] {
+        for _ in 0..<warmup { _ = try collection.find(filter, options: options).toArray() }
+        var timings: [Double] = []
+        for _ in 0..<runs {
+            let run = ContinuousClock.now
+            _ = try collection.find(filter, options: options).toArray()
+            timings.append(seconds(since: run) * 1000)
+        }
+        return timings.sorted()
+    }
+
     /// Nearest-rank percentile of sorted values.
-    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    public static func percentile(_ sorted: [Double], _ p: Double) -> Double {
         guard !sorted.isEmpty else { return 0 }
         let rank = Int((p * Double(sorted.count)).rounded(.up))
         return sorted[min(max(rank, 1), sorted.count) - 1]

@@ -236,6 +236,13 @@ struct RuleFileParser {
             try map.finish(allowed: ["type", "title", "collection", "filter"])
             return .count(title: try map.required("title").nonEmptyString(), collection: try collection(map),
                           filter: try filter(map.required("filter")) ?? [:])
+        case "sum":
+            try map.finish(allowed: ["type", "title", "collection", "pipeline", "unit"])
+            let unitValue = try map.required("unit")
+            let unit = try unitValue.nonEmptyString()
+            guard ["rupees", "documents"].contains(unit) else { throw unitValue.invalid("unit is rupees or documents") }
+            return .sum(title: try map.required("title").nonEmptyString(), collection: try collection(map),
+                        pipeline: try pipeline(map.required("pipeline")) ?? [], unit: unit)
         case "revenue":
             try map.finish(allowed: ["type", "collection", "filter", "guide_filter", "amount_field", "default_amount",
                                      "date_field", "note"])
@@ -263,7 +270,7 @@ struct RuleFileParser {
             return .performance(queries: try map.required("queries").strings())
         default:
             throw try map.required("type").invalid(
-                "unknown impact '\(type)' (expected count, revenue, compliance, security or performance)")
+                "unknown impact '\(type)' (expected count, sum, revenue, compliance, security or performance)")
         }
     }
 

@@ -229,6 +229,8 @@ public struct VerifyRule: Sendable {
 public enum ImpactRule: Sendable {
     /// Documents affected in some way worth saying (`deliveries orphaned from their orders`).
     case count(title: String, collection: String, filter: BSONDocument)
+    /// A total computed by a read-only pipeline whose single result has `value` (and optionally `count`).
+    case sum(title: String, collection: String, pipeline: [BSON], unit: String)
     /// Revenue no longer billed (step 23).
     case revenue(RevenueImpact)
     /// Audit data removed (step 25).

@@ -120,9 +120,11 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var expectation: String
     public var failOn: Severity
     public var steps: [StepResult]
+    /// What each step's rollback would do and cost, in execution order (`plan` and `rollback`).
+    public var plan: [StepPlan]?
 
     public init(command: String, toolVersion: String, startedAt: Date, seconds: Double, server: String,
-                database: String, expectation: String, failOn: Severity, steps: [StepResult]) {
+                database: String, expectation: String, failOn: Severity, steps: [StepResult], plan: [StepPlan]? = nil) {
         self.schemaVersion = Self.currentSchemaVersion
         self.command = command
         self.toolVersion = toolVersion
@@ -133,6 +135,7 @@ public struct RunResult: Codable, Sendable, Equatable {
         self.expectation = expectation
         self.failOn = failOn
         self.steps = steps
+        self.plan = plan
     }
 
     public var findings: [Finding] { steps.flatMap(\.findings) }

@@ -23,13 +23,21 @@ public enum MarkdownReport {
         let compliance = take { MarkdownSections.compliance(run, budget: $0) }
         let finance = take { MarkdownSections.finance(run, budget: $0) }
         let skipped = take { MarkdownSections.skipped(run, budget: $0) }
+        let plan = run.plan.map { steps in take { MarkdownPlanSections.render(steps, budget: $0) } } ?? ""
         let failures = whatFailed(run, budget: budget)
-        return head + steps + failures + performance + compliance + finance + skipped
+        return head + steps + plan + failures + performance + compliance + finance + skipped
     }
 
     /// `## ❌ RollGate audit failed: 3 findings at or above error`.
     private static func headline(_ run: RunResult) -> String {
         let command = Markdown.text(run.command)
+        if let plan = run.plan {
+            let documents = plan.reduce(0) { $0 + $1.documents }
+            let blocked = plan.filter { !$0.blockers.isEmpty }.map { String($0.step) }
+            return "## 📋 RollGate \(command): \(ReportText.count(plan.count, "step")), "
+                + "\(ReportText.count(documents, "document")) would change"
+                + (blocked.isEmpty ? ", nothing blocked" : "; blocked: step \(blocked.joined(separator: ", "))")
+        }
         let problems = run.findings.filter { $0.verdict == .failed || $0.verdict == .error }
         let gating = problems.filter { $0.gates(at: run.failOn) }.count
         if gating > 0 {

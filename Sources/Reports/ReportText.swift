@@ -16,6 +16,22 @@ enum ReportText {
         date.formatted(.iso8601)
     }
 
+    /// One decimal with a dot (`12.3`), whatever the locale.
+    static func decimal(_ value: Double) -> String {
+        guard value.isFinite else { return value > 0 ? "∞" : "—" }
+        let tenths = Int64((value * 10).rounded())
+        return "\(tenths / 10).\(abs(tenths % 10))"
+    }
+
+    /// `512 B`, `3.4 KB`, `12.5 MB`, `1.2 GB` (powers of 1,000).
+    static func bytes(_ count: Int) -> String {
+        let value = Double(count)
+        for (limit, unit) in [(1e9, "GB"), (1e6, "MB"), (1e3, "KB")] where value >= limit {
+            return decimal(value / limit) + " " + unit
+        }
+        return "\(count) B"
+    }
+
     /// `1 finding`, `3 findings`.
     static func count(_ number: Int, _ noun: String) -> String {
         "\(IndianNumberFormat.string(Double(number))) \(noun)\(number == 1 ? "" : "s")"

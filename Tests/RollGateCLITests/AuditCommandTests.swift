@@ -10,6 +10,7 @@ import Testing
         .deletingLastPathComponent()
     static let checks = root.appendingPathComponent("checks").path
 
+
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("rollgate-cli-\(UUID())")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

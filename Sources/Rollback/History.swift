@@ -1,0 +1,50 @@
+import Findings
+import Foundation
+import Mongo
+
+/// RollGate's records in the `admin` collection: one history document per step and attempt (`type: "rollback"`),
+/// never deleted.
+public enum History {
+    public static let collection = "admin"
+
+    /// What every history entry says about the run it belongs to.
+    public struct Run: Sendable {
+        public var id: String
+        public var operator_: String
+        public var reason: String?
+        public var mode: String
+        public var startedAt: Date
+
+        public init(id: String = UUID().uuidString.lowercased(), operator_: String, reason: String?, mode: String,
+                    startedAt: Date = Date()) {
+            self.id = id
+            self.operator_ = operator_
+            self.reason = reason
+            self.mode = mode
+            self.startedAt = startedAt
+        }
+    }
+
+    /// Records one entry per planned step (mode `dry-run`, status `planned` or `blocked`).
+    public static func recordPlan(_ plan: [StepPlan], run: Run, seconds: Double, in database: MongoDatabase) throws {
+        let entries: [BSONDocument] = plan.map { step in
+            var entry: BSONDocument = [
+                "type": "rollback", "run_id": .string(run.id), "timestamp": .date(run.startedAt),
+                "operator": .string(run.operator_), "step": .int32(Int32(step.step)), "mode": .string(run.mode),
+                "status": .string(step.blockers.isEmpty ? "planned" : "blocked"),
+                "records_affected": .array(step.operations.map { operation in
+                    ["collection": .string(operation.collection), "operation": .string(operation.description),
+                     "documents": .int64(Int64(operation.documents))]
+                }),
+                "backup_estimate": ["documents": .int64(Int64(step.backup.documents)),
+                                    "bytes": .int64(Int64(step.backup.bytes))],
+                "estimate_seconds": .double(step.estimateSeconds),
+                "blockers": .array(step.blockers.map(BSON.string)),
+                "duration_seconds": .double(seconds),
+            ]
+            if let reason = run.reason { entry["reason"] = .string(reason) }
+            return entry
+        }
+        try database.collection(collection).insertMany(entries)
+    }
+}

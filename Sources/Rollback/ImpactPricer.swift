@@ -1,0 +1,161 @@
+import Audit
+import Catalog
+import Findings
+import Foundation
+import Mongo
+
+/// Prices the impact declarations of a step from the data, with server-side aggregations only (nothing is loaded
+/// into memory, whatever the size of the collections).
+struct ImpactPricer {
+    let database: MongoDatabase
+    let step: StepRule
+    let options: PlanOptions
+
+    private var aggregateOptions: AggregateOptions { AggregateOptions(allowDiskUse: true, maxTime: options.timeout) }
+
+    func price(_ impact: ImpactRule) throws -> Impact {
+        switch impact {
+        case let .count(title, collection, filter):
+            let n = try database.collection(collection).count(resolve(filter), options: CountOptions(maxTime: options.timeout))
+            return Impact(kind: "count", title: title, value: Double(n), unit: "documents")
+        case let .sum(title, collection, pipeline, unit):
+            let row = try database.collection(collection)
+                .aggregate(pipeline.map { Placeholder.resolve($0, now: options.now) }, options: aggregateOptions).toArray().first
+            return Impact(kind: "sum", title: title, value: row?["value"]?.doubleValue ?? 0, unit: unit,
+                          figures: ["count": row?["count"]?.doubleValue ?? 0])
+        case .revenue(let revenue):
+            return try price(revenue)
+        case .compliance(let compliance):
+            return try price(compliance)
+        case .security(let endpoints):
+            return Impact(kind: "security", title: "endpoints left unprotected", value: Double(endpoints.count),
+                          unit: "endpoints", rows: endpoints.map { .init(label: "\($0.method) \($0.path)", figures: [:]) })
+        case .performance(let queries):
+            return try price(performance: queries)
+        }
+    }
+
+    private func resolve(_ filter: BSONDocument) -> BSONDocument { Placeholder.resolve(filter, now: options.now) }
+
+    /// Delivered one-time orders that would go unbilled: real amounts, the default for orders without one; the last
+    /// 30 days, each of the last six months, projected per year; and the guide's own count beside it.
+    private func price(_ revenue: RevenueImpact) throws -> Impact {
+        let amount: BSON = ["$ifNull": [.string("$" + revenue.amountField), .double(revenue.defaultAmount)]]
+        let noAmount: BSON = ["$cond": [["$in": [["$type": .string("$" + revenue.amountField)], ["missing", "null"]]], 1, 0]]
+        let totals: BSON = ["orders": ["$sum": 1], "rupees": ["$sum": amount], "withoutAmount": ["$sum": noAmount]]
+        var byMonth: BSONDocument = ["_id": ["$dateToString": ["format": "%Y-%m", "date": .string("$" + revenue.dateField)]]]
+        var overall: BSONDocument = ["_id": .null]
+        for (key, value) in totals.documentValue! {
+            byMonth[key] = value
+            overall[key] = value
+        }
+        let since30 = options.now.addingTimeInterval(-30 * 86_400)
+        let sixMonths = Calendar.utc.date(byAdding: .month, value: -5, to: Calendar.utc.startOfMonth(options.now))!
+        let collection = database.collection(revenue.collection)
+        let row = try collection.aggregate([
+            ["$match": .document(resolve(revenue.filter))],
+            ["$facet": [
+                "last30": [["$match": [revenue.dateField: ["$gte": .date(since30)]]], ["$group": .document(overall)]],
+                "months": [["$match": [revenue.dateField: ["$gte": .date(sixMonths)]]], ["$group": .document(byMonth)],
+                           ["$sort": ["_id": 1]]],
+                "all": [["$group": .document(overall)]],
+            ]],
+        ], options: aggregateOptions).toArray().first ?? [:]
+        func figures(_ path: String) -> [String: Double] {
+            let doc = row.value(at: path)?.documentValue ?? [:]
+            return ["orders": doc["orders"]?.doubleValue ?? 0, "rupees": doc["rupees"]?.doubleValue ?? 0,
+                    "withoutAmount": doc["withoutAmount"]?.doubleValue ?? 0]
+        }
+        let last30 = figures("last30.0"), all = figures("all.0")
+        let months = (row["months"]?.arrayValue ?? []).compactMap(\.documentValue).map { month in
+            Impact.Row(label: month["_id"]?.stringValue ?? "?", figures: [
+                "orders": month["orders"]?.doubleValue ?? 0, "rupees": month["rupees"]?.doubleValue ?? 0,
+                "withoutAmount": month["withoutAmount"]?.doubleValue ?? 0,
+            ])
+        }
+        let guideCount = try collection.count(resolve(revenue.guideFilter), options: CountOptions(maxTime: options.timeout))
+        return Impact(
+            kind: "revenue", title: "₹ of delivered one-time orders that would no longer be billed (last 30 days)",
+            value: last30["rupees"]!, unit: "rupees", rows: months,
+            figures: [
+                "ordersLast30Days": last30["orders"]!, "withoutAmountLast30Days": last30["withoutAmount"]!,
+                "perYear": (last30["rupees"]! * 365 / 30).rounded(),
+                "perMonthAverage": months.isEmpty ? 0 : months.reduce(0) { $0 + ($1.figures["rupees"] ?? 0) } / Double(months.count),
+                "orders": all["orders"]!, "rupeesAllTime": all["rupees"]!, "withoutAmount": all["withoutAmount"]!,
+                "guideCount": Double(guideCount), "defaultAmount": revenue.defaultAmount,
+            ],
+            note: revenue.note + " RollGate counts \(Int(all["orders"]!)) such orders; the guide's query counts \(guideCount).")
+    }
+
+    /// Records that would lose audit data, by `group_by`, with how many hold personal data.
+    private func price(_ compliance: ComplianceImpact) throws -> Impact {
+        let personal = compliance.fields.filter(\.personalData).map(\.name)
+        func present(_ field: String) -> BSON { ["$ne": [["$type": .string("$" + field)], "missing"]] }
+        var group: BSONDocument = ["_id": .string("$" + compliance.groupBy), "records": ["$sum": 1],
+                                   "personalData": ["$sum": ["$cond": [["$or": .array(personal.map(present))], 1, 0]]]]
+        for (index, field) in compliance.fields.enumerated() {
+            group["f\(index)"] = ["$sum": ["$cond": [present(field.name), 1, 0]]]
+        }
+        let rows = try database.collection(compliance.collection).aggregate([
+            ["$match": .document(resolve(compliance.filter))], ["$group": .document(group)], ["$sort": ["_id": 1]],
+        ], options: aggregateOptions).toArray()
+        var figures: [String: Double] = ["personalData": 0]
+        for (index, field) in compliance.fields.enumerated() {
+            figures["field.\(field.name)"] = rows.reduce(0) { $0 + ($1["f\(index)"]?.doubleValue ?? 0) }
+        }
+        figures["personalData"] = rows.reduce(0) { $0 + ($1["personalData"]?.doubleValue ?? 0) }
+        let total = rows.reduce(0) { $0 + ($1["records"]?.doubleValue ?? 0) }
+        return Impact(
+            kind: "compliance", title: "delivery records that would lose their audit data", value: total,
+            unit: "documents",
+            rows: rows.map { .init(label: describeLabel($0["_id"]), figures: [
+                "records": $0["records"]?.doubleValue ?? 0, "personalData": $0["personalData"]?.doubleValue ?? 0,
+            ]) },
+            figures: figures,
+            note: "Personal data fields: \(personal.joined(separator: ", ")). A backup holding them must be kept "
+                + "under the same protection as the original.")
+    }
+
+    /// For each representative query: latency now with its index, and with a forced collection scan.
+    private func price(performance queries: [String]) throws -> Impact {
+        var rows: [Impact.Row] = []
+        for id in queries {
+            guard case .query(let probe)? = step.probe(id)?.kind else { continue }
+            let collection = database.collection(probe.collection)
+            guard let filter = try QueryCheck.sampledFilter(probe, collection: collection, now: options.now,
+                                                            timeout: options.timeout) else { continue }
+            let indexed = try QueryCheck.timed(collection, filter: filter, options: FindOptions(
+                sort: probe.sort, limit: probe.limit, maxTime: options.timeout), warmup: 1, runs: options.indexedRuns)
+            let scanned = try QueryCheck.timed(collection, filter: filter, options: FindOptions(
+                sort: probe.sort, limit: probe.limit, hint: ["$natural": 1], maxTime: options.timeout),
+                warmup: 0, runs: options.scanRuns)
+            let withIndex = QueryCheck.percentile(indexed, 0.5), withoutIndex = QueryCheck.percentile(scanned, 0.5)
+            rows.append(.init(label: step.probe(id)?.title ?? id, figures: [
+                "withIndexMs": withIndex, "collectionScanMs": withoutIndex,
+                "slowdown": withoutIndex / max(withIndex, 0.001), "budgetMs": probe.budgetMs,
+            ]))
+        }
+        let worst = rows.map { $0.figures["slowdown"] ?? 0 }.max() ?? 0
+        return Impact(kind: "performance", title: "slowdown of the representative queries without their indexes",
+                      value: worst, unit: "times", rows: rows,
+                      note: "Measured now: each query with its index, then forced to a collection scan (hint $natural).")
+    }
+
+    private func describeLabel(_ value: BSON?) -> String {
+        switch value {
+        case .string(let s)?: s
+        case nil, .null?: "(none)"
+        case let other?: "\(other)"
+        }
+    }
+}
+
+extension Calendar {
+    static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
+
+    func startOfMonth(_ date: Date) -> Date { self.date(from: dateComponents([.year, .month], from: date))! }
+}
