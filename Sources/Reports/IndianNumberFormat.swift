@@ -21,6 +21,21 @@ public enum IndianNumberFormat {
         return number.hasPrefix("-") ? "-₹\(number.dropFirst())" : "₹\(number)"
     }
 
+    /// Large amounts in words as finance reads them: `₹15.19 lakh`, `₹2.40 crore`; smaller ones as `rupees` does.
+    public static func rupeesInWords(_ value: Double) -> String {
+        let magnitude = abs(value)
+        let sign = value < 0 ? "-" : ""
+        if magnitude >= 1e7 { return sign + "₹" + twoDecimals(magnitude / 1e7) + " crore" }
+        if magnitude >= 1e5 { return sign + "₹" + twoDecimals(magnitude / 1e5) + " lakh" }
+        return rupees(value)
+    }
+
+    private static func twoDecimals(_ value: Double) -> String {
+        let hundredths = Int64((value * 100).rounded())
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+
     /// The last three digits, then groups of two: 12345678 → 1,23,45,678.
     private static func grouped(_ whole: Int64) -> String {
         var digits = String(whole)

@@ -39,11 +39,11 @@ enum MarkdownPlanSections {
         for step in plan {
             for impact in step.impacts where impact.unit == "rupees" {
                 lines.append("**Step \(step.step) · \(Markdown.text(impact.title)): "
-                    + "\(IndianNumberFormat.rupees(impact.value))**\n")
+                    + "\(IndianNumberFormat.rupees(impact.value))** (\(IndianNumberFormat.rupeesInWords(impact.value)))\n")
                 if impact.kind == "revenue" {
                     let f = impact.figures
                     lines.append("- per year (last 30 days × 365/30): "
-                        + "\(IndianNumberFormat.rupees(f["perYear"] ?? 0)); per month on average over the months below: "
+                        + "\(IndianNumberFormat.rupees(f["perYear"] ?? 0)) (\(IndianNumberFormat.rupeesInWords(f["perYear"] ?? 0))); per month on average over the months below: "
                         + "\(IndianNumberFormat.rupees(f["perMonthAverage"] ?? 0))")
                     lines.append("- orders in the last 30 days: \(IndianNumberFormat.string(f["ordersLast30Days"] ?? 0)), "
                         + "of which \(IndianNumberFormat.string(f["withoutAmountLast30Days"] ?? 0)) without an amount, "

@@ -158,7 +158,7 @@ enum PlanText {
             var lines = ["₹ unbilled, last 30 days: \(IndianNumberFormat.rupees(impact.value)) "
                 + "(\(grouped(Int(f["ordersLast30Days"] ?? 0))) orders, \(grouped(Int(f["withoutAmountLast30Days"] ?? 0))) "
                 + "priced at ₹\(Int(f["defaultAmount"] ?? 0)) for want of an amount); per year "
-                + "\(IndianNumberFormat.rupees(f["perYear"] ?? 0))"]
+                + "\(IndianNumberFormat.rupees(f["perYear"] ?? 0)) (\(IndianNumberFormat.rupeesInWords(f["perYear"] ?? 0)))"]
             lines += impact.rows.map { "  \($0.label): \(IndianNumberFormat.rupees($0.figures["rupees"] ?? 0)) from "
                 + "\(grouped(Int($0.figures["orders"] ?? 0))) orders" }
             lines.append("the guide's query counts \(grouped(Int(f["guideCount"] ?? 0))) orders; RollGate counts "

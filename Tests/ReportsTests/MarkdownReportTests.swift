@@ -153,3 +153,11 @@ struct IndianNumberFormatTests {
         #expect(IndianNumberFormat.rupees(-250) == "-₹250")
     }
 }
+
+@Suite struct RupeesInWordsTests {
+    @Test(arguments: [(1_518_729.0, "₹15.19 lakh"), (24_000_000.0, "₹2.40 crore"), (99_999.0, "₹99,999"),
+                      (100_000.0, "₹1.00 lakh"), (-250_000.0, "-₹2.50 lakh")])
+    func largeAmountsReadInLakhAndCrore(value: Double, text: String) {
+        #expect(IndianNumberFormat.rupeesInWords(value) == text)
+    }
+}
