@@ -1,3 +1,4 @@
+import Testing
 import Findings
 import Foundation
 
@@ -137,7 +138,15 @@ enum Fixtures {
                                dependsOn: [], findings: findings, seconds: 20)])
     }
 
-    static let all: [(name: String, run: RunResult)] = [
-        ("passing", passing), ("failing", failing), ("hostile", hostile), ("empty", run([])),
+    static let all: [NamedRun] = [
+        NamedRun(name: "passing", run: passing), NamedRun(name: "failing", run: failing),
+        NamedRun(name: "hostile", run: hostile), NamedRun(name: "empty", run: run([])),
     ]
+}
+
+/// A fixture with a short name, so that test logs show the name rather than the whole run.
+struct NamedRun: Sendable, CustomTestStringConvertible {
+    let name: String
+    let run: RunResult
+    var testDescription: String { name }
 }

@@ -5,7 +5,7 @@ import Testing
 
 struct JSONReportTests {
     @Test(arguments: Fixtures.all)
-    func decodesBackToTheSameRun(_ fixture: (name: String, run: RunResult)) throws {
+    func decodesBackToTheSameRun(_ fixture: NamedRun) throws {
         #expect(try JSONReport.decode(JSONReport.render(fixture.run)) == fixture.run, "\(fixture.name)")
     }
 

@@ -8,13 +8,13 @@ import Testing
 
 struct JUnitReportTests {
     @Test(arguments: Fixtures.all)
-    func validatesAgainstTheSchema(_ fixture: (name: String, run: RunResult)) throws {
+    func validatesAgainstTheSchema(_ fixture: NamedRun) throws {
         let xml = try JUnitReport.render(fixture.run)
         #expect(try JUnitSchema.validate(xml, schemaAt: Expected.junitSchema) == [], "\(fixture.name)")
     }
 
     @Test(arguments: Fixtures.all)
-    func countsMatchTheFindings(_ fixture: (name: String, run: RunResult)) throws {
+    func countsMatchTheFindings(_ fixture: NamedRun) throws {
         let document = try JUnitDocument(JUnitReport.render(fixture.run))
         func expectCounts(_ element: XMLElement, _ findings: [Finding]) {
             #expect(element.integer("tests") == findings.count)
@@ -61,7 +61,7 @@ struct JUnitReportTests {
     }
 
     @Test(arguments: Fixtures.all)
-    func testcaseNamesAreUniqueAcrossTheReport(_ fixture: (name: String, run: RunResult)) throws {
+    func testcaseNamesAreUniqueAcrossTheReport(_ fixture: NamedRun) throws {
         let testcases = try JUnitDocument(JUnitReport.render(fixture.run)).elements("//testcase")
         let names = testcases.compactMap { $0.attribute("name") }
         #expect(names.count == fixture.run.findings.count)

@@ -22,7 +22,7 @@ struct MarkdownReportTests {
     }
 
     @Test(arguments: Fixtures.all)
-    func everyTableRowHasTheHeadersColumns(_ fixture: (name: String, run: RunResult)) {
+    func everyTableRowHasTheHeadersColumns(_ fixture: NamedRun) {
         let tables = tables(in: MarkdownReport.render(fixture.run))
         #expect(fixture.run.steps.isEmpty || !tables.isEmpty)
         for table in tables {
