@@ -87,7 +87,3 @@ func grouped(_ n: Int) -> String {
     n.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
 }
 
-func seconds(since start: ContinuousClock.Instant) -> Double {
-    let elapsed = ContinuousClock.now - start
-    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-}

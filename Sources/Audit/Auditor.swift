@@ -163,7 +163,7 @@ private struct AuditPlan {
             work.append { pool in
                 let start = ContinuousClock.now
                 let results = await Self.facetPass(asked, collection: collection, database: database, timeout: timeout, pool: pool)
-                return .answers(collection: collection, results, seconds: seconds(since: start))
+                return .answers(collection: collection, results, seconds: start.secondsElapsed)
             }
         }
         for question in counting.flatMap(\.probe.standalone) {
@@ -172,7 +172,7 @@ private struct AuditPlan {
                 let result = await Self.aggregate(question.pipeline, collection: question.collection, database: database,
                                                   timeout: timeout, pool: pool)
                 return .answers(collection: "\(question.collection)#\(question.key)", [question.key: result],
-                                seconds: seconds(since: start))
+                                seconds: start.secondsElapsed)
             }
         }
         for collection in Set(indexChecks.map(\.probe.collection)).sorted() {

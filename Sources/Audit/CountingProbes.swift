@@ -155,8 +155,8 @@ extension CountingProbe {
     }
 }
 
-/// A short, PII-free rendering of a filter for measured texts.
-func describe(_ filter: BSONDocument) -> String {
+/// A short rendering of a filter or update (relaxed Extended JSON) for measured texts and plans.
+public func describe(_ filter: BSONDocument) -> String {
     (try? filter.extendedJSON(.relaxed)) ?? "\(filter.keys)"
 }
 

@@ -39,7 +39,7 @@ enum HTTPCheck {
         // Path parameters get a random UUID: the request must be refused before anything is looked up.
         let path = endpoint.path.replacingOccurrences(of: #"\{[^}]+\}"#, with: UUID().uuidString.lowercased(),
                                                       options: .regularExpression)
-        var request = URLRequest(url: apiURL.appendingPathComponent(path), timeoutInterval: timeout.seconds)
+        var request = URLRequest(url: apiURL.appendingPathComponent(path), timeoutInterval: timeout.inSeconds)
         request.httpMethod = endpoint.method
         if ["POST", "PUT", "PATCH"].contains(endpoint.method) {
             request.httpBody = Data("{}".utf8)
@@ -51,9 +51,9 @@ enum HTTPCheck {
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0
             return maker.make(FindingCode.httpProtected, check: check, verdict: [401, 403].contains(status) ? .passed : .failed,
                               measured: "\(endpoint.method) \(endpoint.path) without credentials answered \(status)",
-                              expected: "401 or 403", figures: ["status": Double(status)], seconds: seconds(since: start))
+                              expected: "401 or 403", figures: ["status": Double(status)], seconds: start.secondsElapsed)
         } catch {
-            return maker.error(error, check: check, seconds: seconds(since: start))
+            return maker.error(error, check: check, seconds: start.secondsElapsed)
         }
     }
 
@@ -61,7 +61,7 @@ enum HTTPCheck {
                                 timeout: Duration) async -> Finding {
         let start = ContinuousClock.now
         do {
-            let request = URLRequest(url: apiURL.appendingPathComponent(path), timeoutInterval: timeout.seconds)
+            let request = URLRequest(url: apiURL.appendingPathComponent(path), timeoutInterval: timeout.inSeconds)
             let (data, _) = try await URLSession.shared.data(for: request)
             let found = openAPITags(in: data)
             let missing = tags.filter { !found.contains($0) }
@@ -69,9 +69,9 @@ enum HTTPCheck {
                               measured: "tags: \(found.sorted().joined(separator: ", "))",
                               expected: "tags include \(tags.joined(separator: ", "))",
                               message: missing.isEmpty ? "" : "missing: \(missing.joined(separator: ", "))",
-                              figures: ["tags": Double(found.count)], seconds: seconds(since: start))
+                              figures: ["tags": Double(found.count)], seconds: start.secondsElapsed)
         } catch {
-            return maker.error(error, check: check, seconds: seconds(since: start))
+            return maker.error(error, check: check, seconds: start.secondsElapsed)
         }
     }
 
@@ -88,6 +88,3 @@ enum HTTPCheck {
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

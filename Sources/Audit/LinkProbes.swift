@@ -38,9 +38,9 @@ enum LinkCheck {
                 expected: "every \(l.collection).\(l.link) names a \(r.collection) whose \(r.link) names it back",
                 figures: ["checked": Double(left.count + right.count), "unlinked": Double(leftUnlinked),
                           "dangling": Double(dangling + rightDangling), "mismatched": Double(mismatched)],
-                seconds: seconds(since: start))
+                seconds: start.secondsElapsed)
         } catch {
-            return maker.error(error, seconds: seconds(since: start))
+            return maker.error(error, seconds: start.secondsElapsed)
         }
     }
 

@@ -78,7 +78,7 @@ public enum QueryCheck {
             let explain = ExplainSummary(try collection.explainFind(filter, options: options))
             let timings = try timed(collection, filter: filter, options: options, warmup: probe.warmup, runs: probe.runs)
             let p50 = percentile(timings, 0.50), p95 = percentile(timings, 0.95)
-            let elapsed = seconds(since: start)
+            let elapsed = start.secondsElapsed
             let latency = maker.make(
                 FindingCode.latency, check: "\(maker.probe.id).latency", title: "\(maker.probe.title): latency",
                 verdict: p95 <= probe.budgetMs ? .passed : .failed,
@@ -103,7 +103,7 @@ public enum QueryCheck {
                 details: ["stages: " + explain.stages.joined(separator: " ← ")])
             return [latency, plan]
         } catch {
-            return [maker.error(error, check: "\(maker.probe.id).latency", seconds: seconds(since: start)),
+            return [maker.error(error, check: "\(maker.probe.id).latency", seconds: start.secondsElapsed),
                     maker.error(error, check: "\(maker.probe.id).plan")]
         }
     }
@@ -132,7 +132,7 @@ public enum QueryCheck {
         for _ in 0..<runs {
             let run = ContinuousClock.now
             _ = try collection.find(filter, options: options).toArray()
-            timings.append(seconds(since: run) * 1000)
+            timings.append(run.secondsElapsed * 1000)
         }
         return timings.sorted()
     }

@@ -183,4 +183,14 @@ extension Duration {
     public var milliseconds: Int64 {
         components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
     }
+
+    /// The duration in seconds, as a `Double`.
+    public var inSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+extension ContinuousClock.Instant {
+    /// Seconds from this instant to now.
+    public var secondsElapsed: Double { (ContinuousClock.now - self).inSeconds }
 }

@@ -170,14 +170,14 @@ struct Throughput {
         }
         var start = ContinuousClock.now
         try scratch.insertMany(documents)
-        let insert = elapsed(start)
+        let insert = start.secondsElapsed
         start = ContinuousClock.now
         let scanned = try scratch.aggregate([["$group": ["_id": .null, "bytes": ["$sum": ["$bsonSize": "$$ROOT"]]]]])
             .toArray().first?["bytes"]?.int64Value ?? 0
-        let scan = elapsed(start)
+        let scan = start.secondsElapsed
         start = ContinuousClock.now
         try scratch.updateMany(["n": ["$gte": 0]], ["$unset": ["payload": ""]])
-        let update = elapsed(start)
+        let update = start.secondsElapsed
         return Throughput(insertsPerSecond: 2_000 / max(insert, 0.001), updatesPerSecond: 2_000 / max(update, 0.001),
                           scanBytesPerSecond: Double(scanned) / max(scan, 0.001))
     }
@@ -188,13 +188,5 @@ struct Throughput {
             + Double(changedDocuments) / updatesPerSecond + Double(indexDrops) * 0.1
     }
 
-    private static func elapsed(_ start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
 }
 
-/// A short rendering of a filter or update for plans.
-func describe(_ document: BSONDocument) -> String {
-    (try? document.extendedJSON(.relaxed)) ?? "\(document.keys)"
-}

@@ -88,11 +88,10 @@ public struct Seeder {
         }
         for name in EarlyBirdSchema.dataCollections where counts[name] == nil { counts[name] = 0 }
 
-        let elapsed = ContinuousClock.now - started
         return SeedSummary(
             database: database.name, state: configuration.state.rawValue, seed: configuration.seed,
             asOf: configuration.asOf, documents: counts, indexes: indexes,
             defects: configuration.state == .defects ? generator.defects : nil,
-            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            seconds: started.secondsElapsed)
     }
 }

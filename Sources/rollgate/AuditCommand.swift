@@ -79,7 +79,7 @@ struct AuditCommand: AsyncParsableCommand {
             let results = await Auditor(catalog: catalog, pool: pool, database: connection.databaseName,
                                         options: options).run(steps: selected)
             let run = RunResult(command: "audit", toolVersion: RollGate.configuration.version, startedAt: started,
-                                seconds: seconds(since: clock), server: pool.settings.displayURI,
+                                seconds: clock.secondsElapsed, server: pool.settings.displayURI,
                                 database: connection.databaseName, expectation: expect.rawValue, failOn: failOn,
                                 steps: results)
             let written = try ReportWriter.write(run, to: URL(fileURLWithPath: reportDir))
@@ -124,7 +124,3 @@ enum StepLines {
     }
 }
 
-func seconds(since start: ContinuousClock.Instant) -> Double {
-    let elapsed = ContinuousClock.now - start
-    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-}

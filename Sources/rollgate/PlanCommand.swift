@@ -72,7 +72,7 @@ func runPlan(connection: ConnectionOptions, options: PlanOptionsGroup, command: 
 
         let plan = try await Planner(catalog: catalog, pool: pool, database: connection.databaseName,
                                      options: PlanOptions(now: started)).plan(steps: selected)
-        let elapsed = seconds(since: clock)
+        let elapsed = clock.secondsElapsed
         if !options.noHistory {
             let run = History.Run(operator_: options.operatorName, reason: options.reason, mode: "dry-run", startedAt: started)
             let database = connection.databaseName
