@@ -1,3 +1,4 @@
+import Catalog
 import Findings
 import Foundation
 import Mongo
@@ -46,5 +47,56 @@ public enum History {
             return entry
         }
         try database.collection(collection).insertMany(entries)
+    }
+
+    /// Records one step of an executed (or emergency) rollback.
+    public static func recordExecution(_ outcome: StepOutcome, approval: Approval?, run: Run,
+                                       in database: MongoDatabase) throws {
+        var entry: BSONDocument = [
+            "type": "rollback", "run_id": .string(run.id), "timestamp": .date(run.startedAt),
+            "operator": .string(run.operator_), "step": .int32(Int32(outcome.step)), "mode": .string(run.mode),
+            "status": .string(outcome.status.rawValue),
+            "records_affected": .array(outcome.operations.map { operation in
+                ["collection": .string(operation.collection), "operation": .string(operation.description),
+                 "documents": .int64(Int64(operation.documents))]
+            }),
+            "verification": .array(outcome.verification.map(BSON.string)),
+            "duration_seconds": .double(outcome.seconds), "message": .string(outcome.message),
+        ]
+        if let reason = run.reason { entry["reason"] = .string(reason) }
+        if let backup = outcome.backup {
+            entry["backup"] = ["collection": .string(backup), "entries": .int64(Int64(outcome.backupDocuments))]
+        }
+        if let approval {
+            entry["approval"] = ["role": .string(approval.role.rawValue), "approver": .string(approval.approver),
+                                 "ticket": .string(approval.ticket), "reason": .string(approval.reason),
+                                 "expires": .date(approval.expires)]
+        }
+        try database.collection(collection).insertMany([entry])
+    }
+
+    /// The newest history entries first.
+    public static func entries(in database: MongoDatabase, limit: Int, step: Int? = nil) throws -> [BSONDocument] {
+        var filter: BSONDocument = ["type": "rollback"]
+        if let step { filter["step"] = .int32(Int32(step)) }
+        return try database.collection(collection)
+            .find(filter, options: FindOptions(sort: ["timestamp": -1, "_id": -1], limit: limit)).toArray()
+    }
+
+    /// Records a re-apply (mode `reapply`).
+    public static func recordReapply(_ outcome: ReapplyOutcome, run: Run, in database: MongoDatabase) throws {
+        var entry: BSONDocument = [
+            "type": "rollback", "run_id": .string(run.id), "timestamp": .date(run.startedAt),
+            "operator": .string(run.operator_), "step": .int32(Int32(outcome.step)), "mode": "reapply",
+            "status": .string(outcome.conflicts == 0 ? "reapplied" : "reapplied-with-conflicts"),
+            "backup": ["collection": .string(outcome.backup)],
+            "records_affected": ["restored": .int64(Int64(outcome.restored)), "unchanged": .int64(Int64(outcome.unchanged)),
+                                 "conflicts": .int64(Int64(outcome.conflicts)),
+                                 "indexes_restored": .int64(Int64(outcome.indexesRestored))],
+            "conflict_samples": .array(outcome.conflictSamples.map(BSON.string)),
+            "duration_seconds": .double(outcome.seconds),
+        ]
+        if let reason = run.reason { entry["reason"] = .string(reason) }
+        try database.collection(collection).insertMany([entry])
     }
 }

@@ -82,20 +82,7 @@ struct StepPlanner {
     }
 
     private func planned(_ operation: OperationRule) throws -> PlannedOperation {
-        switch operation {
-        case let .unset(collection, filter, fields):
-            return PlannedOperation(type: "unset", collection: collection,
-                                    description: "$unset \(fields.joined(separator: ", ")) where \(describe(filter))",
-                                    documents: try count(collection, filter))
-        case let .update(collection, filter, update):
-            return PlannedOperation(type: "update", collection: collection,
-                                    description: "\(describe(update)) where \(describe(filter))",
-                                    documents: try count(collection, filter))
-        case let .dropIndex(collection, name):
-            let exists = try database.collection(collection).listIndexes().contains { $0["name"]?.stringValue == name }
-            return PlannedOperation(type: "drop_index", collection: collection, description: "drop index \(name)",
-                                    documents: exists ? 1 : 0)
-        }
+        try PlannedOperation.counting(operation, in: database, now: options.now, timeout: options.timeout)
     }
 
     /// The full pre-image of every document the operations change (one part per collection), the backups the guide
@@ -190,3 +177,28 @@ struct Throughput {
 
 }
 
+
+extension PlannedOperation {
+    /// An operation of a rule with the number of documents its filter matches now (for an index: 1 while it exists).
+    /// The planner and the executor both count this way, so a plan's figure is what the rollback changes.
+    static func counting(_ operation: OperationRule, in database: MongoDatabase, now: Date = Date(),
+                         timeout: Duration = .seconds(300)) throws -> PlannedOperation {
+        func count(_ collection: String, _ filter: BSONDocument) throws -> Int {
+            try database.collection(collection).count(Placeholder.resolve(filter, now: now), options: CountOptions(maxTime: timeout))
+        }
+        switch operation {
+        case let .unset(collection, filter, fields):
+            return PlannedOperation(type: "unset", collection: collection,
+                                    description: "$unset \(fields.joined(separator: ", ")) where \(describe(filter))",
+                                    documents: try count(collection, filter))
+        case let .update(collection, filter, update):
+            return PlannedOperation(type: "update", collection: collection,
+                                    description: "\(describe(update)) where \(describe(filter))",
+                                    documents: try count(collection, filter))
+        case let .dropIndex(collection, name):
+            let exists = try database.collection(collection).listIndexes().contains { $0["name"]?.stringValue == name }
+            return PlannedOperation(type: "drop_index", collection: collection, description: "drop index \(name)",
+                                    documents: exists ? 1 : 0)
+        }
+    }
+}

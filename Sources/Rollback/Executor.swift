@@ -1,0 +1,341 @@
+import Audit
+import Catalog
+import Findings
+import Foundation
+import Mongo
+
+/// What a rollback run is asked to do.
+public struct RollbackRequest: Sendable {
+    public var steps: [Int]
+    public var operator_: String
+    public var reason: String?
+    public var approvals: [Approval]
+    /// Allows steps the guide advises against (29, 30), with an approval.
+    public var force: Bool
+    /// Records the manual checklist of code-only steps as done rather than pending.
+    public var confirmManual: Bool
+    public var lockTTL: Duration
+    /// Steps changing at most this many documents run in one transaction where the server has transactions;
+    /// larger ones run in batches whose filters make a rerun safe.
+    public var transactionLimit: Int
+    /// `execute`, or `emergency` for the emergency procedure (which continues past failures).
+    public var mode: String
+
+    public init(steps: [Int], operator_: String, reason: String? = nil, approvals: [Approval] = [], force: Bool = false,
+                confirmManual: Bool = false, lockTTL: Duration = .seconds(300), transactionLimit: Int = 10_000,
+                mode: String = "execute") {
+        self.steps = steps
+        self.operator_ = operator_
+        self.reason = reason
+        self.approvals = approvals
+        self.force = force
+        self.confirmManual = confirmManual
+        self.lockTTL = lockTTL
+        self.transactionLimit = transactionLimit
+        self.mode = mode
+    }
+}
+
+/// Why a rollback did not start. Nothing was changed.
+public enum RollbackRefusal: Error, Equatable, CustomStringConvertible {
+    case approval(ApprovalProblem)
+    case notRecommended(step: Int, reason: String)
+    case lockHeld(RollbackLock.Holder)
+
+    public var description: String {
+        switch self {
+        case .approval(let problem): "refused: \(problem)"
+        case let .notRecommended(step, reason):
+            "refused: rolling back step \(step) is not recommended (\(reason)); it needs --force and an approval"
+        case .lockHeld(let holder): "refused: another rollback holds the lock: \(holder)"
+        }
+    }
+}
+
+/// What happened to one step.
+public struct StepOutcome: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case rolledBack = "rolled-back"
+        case alreadyRolledBack = "already-rolled-back"
+        case failed
+        case manualPending = "manual-pending"
+        case manualDone = "manual-done"
+    }
+
+    public var step: Int
+    public var status: Status
+    public var operations: [PlannedOperation]
+    public var backup: String?
+    public var backupDocuments: Int
+    public var verification: [String]
+    public var message: String
+    public var seconds: Double
+}
+
+/// Executes rollbacks as the guide promises: approvals checked and the lock taken before anything changes; then for
+/// each step, highest first: a backup of every document it will change, the operations (in a transaction where
+/// possible, else in rerun-safe batches), verification of the post-conditions, and a history entry. A step with
+/// nothing left to change is "already rolled back" and changes nothing.
+public struct Executor: Sendable {
+    public let catalog: Catalog
+    public let pool: MongoPool
+    public let database: String
+
+    public init(catalog: Catalog, pool: MongoPool, database: String) {
+        self.catalog = catalog
+        self.pool = pool
+        self.database = database
+    }
+
+    /// Throws `RollbackRefusal` before changing anything; otherwise returns every step's outcome (in `emergency`
+    /// mode a failed step does not stop the run; in `execute` mode it does).
+    public func run(_ request: RollbackRequest, now: Date = Date(),
+                    progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> [StepOutcome] {
+        let steps = request.steps.sorted(by: >).compactMap { catalog.step($0) }
+        let approvals = try checkApprovals(steps, request: request, now: now)
+        let runId = Self.runId(now)
+        let lock = RollbackLock(owner: request.operator_, runId: runId, ttl: request.lockTTL)
+        let database = database
+        if let holder = try await pool.run({ try lock.acquire($0.database(database)) }) {
+            throw RollbackRefusal.lockHeld(holder)
+        }
+        let renewal = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: request.lockTTL / 3)
+                _ = try? await pool.run { try lock.renew($0.database(database)) }
+            }
+        }
+        defer {
+            renewal.cancel()
+            pool.withClient { try? lock.release($0.database(database)) }
+        }
+
+        var outcomes: [StepOutcome] = []
+        for step in steps {
+            progress("step \(step.step): \(step.title)")
+            let history = History.Run(id: runId, operator_: request.operator_, reason: request.reason, mode: request.mode,
+                                      startedAt: Date())
+            let approval = approvals[step.step]
+            let outcome = await pool.runCapturing { client in
+                try StepExecutor(step: step, database: client.database(database), runId: runId, request: request,
+                                 progress: progress).execute()
+            }
+            let recorded = switch outcome {
+            case .success(let done): done
+            case .failure(let error):
+                StepOutcome(step: step.step, status: .failed, operations: [], backup: nil, backupDocuments: 0,
+                            verification: [], message: "\(error)", seconds: 0)
+            }
+            try await pool.run { client in
+                try History.recordExecution(recorded, approval: approval, run: history, in: client.database(database))
+            }
+            outcomes.append(recorded)
+            if recorded.status == .failed, request.mode != "emergency" { break }
+        }
+        return outcomes
+    }
+
+    /// Every approval the run needs, checked before anything changes.
+    private func checkApprovals(_ steps: [StepRule], request: RollbackRequest, now: Date) throws -> [Int: Approval] {
+        var found: [Int: Approval] = [:]
+        for step in steps {
+            if !step.rollback.recommended, !request.force {
+                throw RollbackRefusal.notRecommended(step: step.step, reason: step.rollback.reason ?? "the guide advises against it")
+            }
+            guard let role = step.approval ?? (step.rollback.recommended ? nil : .ops) else { continue }
+            switch ApprovalProblem.check(step: step.step, needs: role, in: request.approvals, now: now) {
+            case .success(let approval): found[step.step] = approval
+            case .failure(let problem): throw RollbackRefusal.approval(problem)
+            }
+        }
+        return found
+    }
+
+    /// `20261129T204512Z-1a2b`: sortable by time, unique enough to name collections.
+    static func runId(_ now: Date) -> String {
+        let stamp = now.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false)
+            .dateSeparator(.omitted).timeSeparator(.omitted))
+        return "\(stamp.replacingOccurrences(of: ":", with: ""))-\(String(UInt16.random(in: 0...UInt16.max), radix: 16))"
+    }
+}
+
+/// One step of a rollback, on one checked-out client.
+struct StepExecutor {
+    let step: StepRule
+    let database: MongoDatabase
+    let runId: String
+    let request: RollbackRequest
+    let progress: (String) -> Void
+
+    func execute() throws -> StepOutcome {
+        let start = ContinuousClock.now
+        if step.rollback.operations.isEmpty {
+            let done = request.confirmManual && !step.rollback.manual.isEmpty
+            return StepOutcome(step: step.step, status: done ? .manualDone : .manualPending, operations: [], backup: nil,
+                               backupDocuments: 0, verification: [],
+                               message: step.rollback.manual.isEmpty ? "nothing to roll back in the database"
+                                   : "manual checklist \(done ? "confirmed by the operator" : "pending"): "
+                                   + step.rollback.manual.joined(separator: "; "),
+                               seconds: start.secondsElapsed)
+        }
+        let before = try counts()
+        guard before.contains(where: { $0.documents > 0 }) else {
+            return StepOutcome(step: step.step, status: .alreadyRolledBack, operations: before, backup: nil,
+                               backupDocuments: 0, verification: try verify(), message: "already rolled back: nothing to change",
+                               seconds: start.secondsElapsed)
+        }
+        let (store, backedUp) = try backup(before)
+        progress("  backup \(store.name): \(backedUp) entries")
+        let applied = try apply(before)
+        let verification = try verify()
+        let failed = verification.filter { $0.hasPrefix("FAILED") }
+        return StepOutcome(step: step.step, status: failed.isEmpty ? .rolledBack : .failed, operations: applied,
+                           backup: store.name, backupDocuments: backedUp, verification: verification,
+                           message: failed.isEmpty ? "rolled back and verified"
+                               : "post-conditions not met; restore with rollgate reapply \(step.step) --backup \(store.name)",
+                           seconds: start.secondsElapsed)
+    }
+
+    /// What each operation would change now.
+    private func counts() throws -> [PlannedOperation] {
+        try step.rollback.operations.map { try PlannedOperation.counting($0, in: database) }
+    }
+
+    /// The full pre-image of every document the step changes, index specifications for index steps, and the
+    /// guide's named backups; the manifest last, marked complete.
+    private func backup(_ planned: [PlannedOperation]) throws -> (BackupStore, Int) {
+        let store = BackupStore(database: database, step: step.step, runId: runId)
+        var checksum = Checksum()
+        var counts: BSONDocument = [:]
+        try store.writeManifest(manifest(complete: false, counts: [:], checksum: checksum))
+        var filtersByCollection: [String: [BSONDocument]] = [:]
+        var indexCollections: Set<String> = []
+        for operation in step.rollback.operations {
+            switch operation {
+            case .unset(let c, let f, _), .update(let c, let f, _): filtersByCollection[c, default: []].append(f)
+            case .dropIndex(let c, _): indexCollections.insert(c)
+            }
+        }
+        for (collection, filters) in filtersByCollection.sorted(by: { $0.key < $1.key }) {
+            let filter: BSONDocument = filters.count == 1 ? filters[0] : ["$or": .array(filters.map(BSON.document))]
+            let copied = try store.copyDocuments(of: collection, matching: filter, checksum: &checksum) { n in
+                progress("  backing up \(collection): \(n)")
+            }
+            counts[collection] = .int64(Int64(copied))
+        }
+        for collection in indexCollections.sorted() {
+            counts["\(collection) indexes"] = .int64(Int64(try store.copyIndexes(of: collection, checksum: &checksum)))
+        }
+        for named in step.rollback.backups where named.name != nil {
+            var pipeline: [BSON] = [["$match": .document(named.filter)]]
+            if let projection = named.projection { pipeline.append(["$project": .document(projection)]) }
+            pipeline.append(["$out": .string(named.name!)])
+            _ = try database.collection(named.collection).aggregate(pipeline).toArray()
+        }
+        try store.writeManifest(manifest(complete: true, counts: counts, checksum: checksum))
+        return (store, checksum.count)
+    }
+
+    private func manifest(complete: Bool, counts: BSONDocument, checksum: Checksum) -> BSONDocument {
+        ["type": "rollback-backup", "step": .int32(Int32(step.step)), "run_id": .string(runId),
+         "created_at": .date(Date()), "operator": .string(request.operator_), "complete": .bool(complete),
+         "counts": .document(counts), "checksum": .string(checksum.text),
+         "operations": .array(step.rollback.operations.map { operation in
+             switch operation {
+             case let .unset(c, f, fields): ["type": "unset", "collection": .string(c), "filter": .document(f),
+                                             "fields": .array(fields.map(BSON.string))]
+             case let .update(c, f, u): ["type": "update", "collection": .string(c), "filter": .document(f), "update": .document(u)]
+             case let .dropIndex(c, name): ["type": "drop_index", "collection": .string(c), "name": .string(name)]
+             }
+         }),
+         "named_backups": .array(step.rollback.backups.compactMap { $0.name.map(BSON.string) })]
+    }
+
+    /// Runs the operations: in one transaction when the server has them and the step is small enough, else in
+    /// batches of `_id`s whose filters keep every rerun safe.
+    private func apply(_ planned: [PlannedOperation]) throws -> [PlannedOperation] {
+        let changing = planned.filter { $0.type != "drop_index" }.reduce(0) { $0 + $1.documents }
+        let transactional = changing <= request.transactionLimit && (try? database.client.hello()["setName"] != nil) == true
+        var done: [PlannedOperation] = []
+        if transactional {
+            let session = try database.client.startSession()
+            done = try session.withTransaction { session in
+                try zip(step.rollback.operations, planned).map { operation, plan in
+                    var result = plan
+                    result.documents = try applyWhole(operation, session: session)
+                    return result
+                }
+            }
+        } else {
+            for (operation, plan) in zip(step.rollback.operations, planned) {
+                var result = plan
+                result.documents = try applyInBatches(operation)
+                done.append(result)
+            }
+        }
+        return done
+    }
+
+    private func applyWhole(_ operation: OperationRule, session: MongoSession?) throws -> Int {
+        switch operation {
+        case let .unset(collection, filter, fields):
+            return try database.collection(collection).updateMany(filter, .document(unsetDocument(fields)), session: session).modified
+        case let .update(collection, filter, update):
+            return try database.collection(collection).updateMany(filter, .document(update), session: session).modified
+        case let .dropIndex(collection, name):
+            return try dropIndex(collection, name)
+        }
+    }
+
+    private func applyInBatches(_ operation: OperationRule) throws -> Int {
+        let (collection, filter, update): (String, BSONDocument, BSONDocument)
+        switch operation {
+        case let .unset(c, f, fields): (collection, filter, update) = (c, f, unsetDocument(fields))
+        case let .update(c, f, u): (collection, filter, update) = (c, f, u)
+        case let .dropIndex(c, name): return try dropIndex(c, name)
+        }
+        let handle = database.collection(collection)
+        var changed = 0
+        var ids: [BSON] = []
+        func flush() throws {
+            guard !ids.isEmpty else { return }
+            changed += try handle.updateMany(["$and": [["_id": ["$in": .array(ids)]], .document(filter)]], .document(update)).modified
+            ids.removeAll(keepingCapacity: true)
+            progress("  \(collection): \(changed) documents changed")
+        }
+        let cursor = try handle.find(filter, options: FindOptions(projection: ["_id": 1], sort: ["_id": 1], batchSize: 5_000))
+        while let document = try cursor.next() {
+            ids.append(document["_id"] ?? .null)
+            if ids.count == 5_000 { try flush() }
+        }
+        try flush()
+        return changed
+    }
+
+    private func dropIndex(_ collection: String, _ name: String) throws -> Int {
+        let exists = try database.collection(collection).listIndexes().contains { $0["name"]?.stringValue == name }
+        guard exists else { return 0 }
+        try database.collection(collection).dropIndex(name)
+        return 1
+    }
+
+    private func unsetDocument(_ fields: [String]) -> BSONDocument {
+        ["$unset": .document(BSONDocument(fields.map { ($0, BSON.string("")) }))]
+    }
+
+    /// The step's post-conditions: `OK`/`FAILED collection filter: expected n, found m`.
+    private func verify() throws -> [String] {
+        try step.rollback.verify.map { rule in
+            let found = try database.collection(rule.collection).count(rule.filter)
+            return "\(found == rule.expect ? "OK" : "FAILED") \(rule.collection) \(describe(rule.filter)): "
+                + "expected \(rule.expect), found \(found)"
+        }
+    }
+}
+
+extension MongoPool {
+    /// `run`, with the error kept as a value.
+    func runCapturing<T: Sendable>(_ body: @escaping @Sendable (MongoClient) throws -> T) async -> Result<T, any Error> {
+        do { return .success(try await run(body)) } catch { return .failure(error) }
+    }
+}

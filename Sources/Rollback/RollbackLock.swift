@@ -1,0 +1,77 @@
+import Foundation
+import Mongo
+
+/// The rollback lock: one document in `admin` (`_id: "rollback-lock"`, `type: "rollback-lock"`) with its owner, run
+/// and expiry, so that two operators cannot roll back at once and a crashed run blocks only until its lock expires.
+/// Taking it relies on the unique `_id` (a duplicate-key error means someone holds it); taking over an expired lock
+/// is a compare-and-swap on the expiry the taker saw.
+public struct RollbackLock: Sendable {
+    public static let id = "rollback-lock"
+
+    public struct Holder: Sendable, Equatable, CustomStringConvertible {
+        public var owner: String
+        public var runId: String
+        public var expires: Date
+        public var description: String { "\(owner) (run \(runId), until \(expires.formatted(.iso8601)))" }
+    }
+
+    public let owner: String
+    public let runId: String
+    public let ttl: Duration
+
+    public init(owner: String, runId: String, ttl: Duration) {
+        self.owner = owner
+        self.runId = runId
+        self.ttl = ttl
+    }
+
+    /// Takes the lock, or returns who holds it.
+    public func acquire(_ database: MongoDatabase, now: Date = Date()) throws -> Holder? {
+        let admin = database.collection(History.collection)
+        let document = lockDocument(now: now)
+        do {
+            try admin.insertMany([document])
+            return nil
+        } catch {
+            guard error.serverCode == 11000 else { throw error }
+        }
+        // Someone holds it (a duplicate _id): who, and until when?
+        guard let current = try admin.find(["_id": .string(Self.id)]).next() else { return try acquire(database, now: now) }
+        let holder = Holder(owner: current["owner"]?.stringValue ?? "?", runId: current["run_id"]?.stringValue ?? "?",
+                            expires: current["expires_at"]?.dateValue ?? .distantFuture)
+        guard holder.expires <= now else { return holder }
+        // Expired: take it over, unless someone else did so first.
+        let taken = try admin.bulkWrite([.replaceOne(
+            filter: ["_id": .string(Self.id), "run_id": .string(holder.runId), "expires_at": current["expires_at"] ?? .null],
+            replacement: document.merging(["taken_over_from": .string(holder.runId)]))])
+        return taken.modified == 1 ? nil : try acquire(database, now: now)
+    }
+
+    /// Pushes the expiry forward; false when the lock is no longer this run's.
+    @discardableResult
+    public func renew(_ database: MongoDatabase, now: Date = Date()) throws -> Bool {
+        let result = try database.collection(History.collection).updateMany(
+            ["_id": .string(Self.id), "run_id": .string(runId)],
+            ["$set": ["expires_at": .date(now.addingTimeInterval(ttl.inSeconds))]])
+        return result.matched == 1
+    }
+
+    public func release(_ database: MongoDatabase) throws {
+        try database.collection(History.collection).bulkWrite([
+            .deleteOne(filter: ["_id": .string(Self.id), "run_id": .string(runId)]),
+        ])
+    }
+
+    private func lockDocument(now: Date) -> BSONDocument {
+        ["_id": .string(Self.id), "type": "rollback-lock", "owner": .string(owner), "run_id": .string(runId),
+         "acquired_at": .date(now), "expires_at": .date(now.addingTimeInterval(ttl.inSeconds))]
+    }
+}
+
+extension BSONDocument {
+    func merging(_ other: BSONDocument) -> BSONDocument {
+        var merged = self
+        for (key, value) in other { merged[key] = value }
+        return merged
+    }
+}

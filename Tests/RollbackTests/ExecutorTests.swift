@@ -1,0 +1,136 @@
+import Catalog
+import Findings
+import Foundation
+import Mongo
+@testable import Rollback
+import Seed
+import TestSupport
+import Testing
+
+/// Real rollbacks against the test server: the round trip, idempotence, refusals and history.
+@Suite(.enabled(if: TestServer.isAvailable, TestServer.skipReason))
+struct ExecutorTests {
+    static let catalog = try! Catalog.load(directory: PlannerTests.checks)
+
+    /// Approvals for every step that needs one, valid for an hour.
+    static func approvals(expires: Date = Date().addingTimeInterval(3_600)) -> [Approval] {
+        [(21, ApprovalRole.ops), (23, .finance), (24, .security), (25, .compliance), (29, .ops), (30, .ops)].map {
+            Approval(step: $0.0, role: $0.1, approver: "Test Approver", ticket: "T-\($0.0)", reason: "test",
+                     expires: expires, source: "test")
+        }
+    }
+
+    /// The data collections, document for document, and their indexes: RollGate's own collections left out.
+    static func snapshot(_ pool: MongoPool, _ database: String) async throws -> [String: [BSONDocument]] {
+        let own: Set<String> = ["admin", "user_customer_mapping_backup", "orders_backup", "delivery_audit_backup"]
+        return try await pool.run { client in
+            let db = client.database(database)
+            var all: [String: [BSONDocument]] = [:]
+            for name in try db.collectionNames() where !own.contains(name) && !name.hasPrefix(BackupStore.prefix) {
+                all[name] = try db.collection(name).find([:], options: FindOptions(sort: ["_id": 1])).toArray()
+                all[name + " indexes"] = try db.collection(name).listIndexes().sorted { "\($0["name"]!)" < "\($1["name"]!)" }
+            }
+            return all
+        }
+    }
+
+    static func executor(_ pool: MongoPool, _ database: String) -> Executor {
+        Executor(catalog: catalog, pool: pool, database: database)
+    }
+
+    @Test func roundTripRestoresEveryDocumentAndIndex() async throws {
+        try await PlannerTests.withSeeded(.applied, orders: 1_200) { pool, database in
+            let before = try await Self.snapshot(pool, database)
+            let outcomes = try await Self.executor(pool, database).run(RollbackRequest(
+                steps: Array(19...30), operator_: "asha", reason: "round trip", approvals: Self.approvals(), force: true,
+                transactionLimit: 500))
+            #expect(outcomes.map(\.step) == Array((19...30).reversed()))
+            let statuses = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.step, $0.status) })
+            for step in [19, 20, 21, 22, 23, 25, 26, 30] { #expect(statuses[step] == .rolledBack, "step \(step): \(outcomes)") }
+            for step in [24, 27, 28, 29] { #expect(statuses[step] == .manualPending, "step \(step)") }
+            #expect(outcomes.allSatisfy { $0.verification.allSatisfy { $0.hasPrefix("OK") } })
+            let after = try await Self.snapshot(pool, database)
+            #expect(after != before)
+
+            let run = History.Run(operator_: "asha", reason: "round trip back", mode: "reapply")
+            for step in 19...30 {
+                let outcome = try? await Reapplier(pool: pool, database: database).run(step: step, backup: nil, overwrite: false, run: run)
+                #expect(outcome?.conflicts ?? 0 == 0, "step \(step): \(String(describing: outcome))")
+            }
+            let restored = try await Self.snapshot(pool, database)
+            #expect(restored.keys.sorted() == before.keys.sorted())
+            for (name, documents) in before {
+                let back = restored[name] ?? []
+                #expect(back.count == documents.count, "\(name)")
+                #expect(zip(back, documents).allSatisfy { sameFields($0, $1) }, "\(name) restored document for document")
+            }
+        }
+    }
+
+    @Test func secondRollbackChangesNothing() async throws {
+        try await PlannerTests.withSeeded(.applied, orders: 500) { pool, database in
+            let request = RollbackRequest(steps: [23], operator_: "asha", approvals: Self.approvals())
+            let first = try await Self.executor(pool, database).run(request)
+            #expect(first.first?.status == .rolledBack && first.first?.backup != nil)
+            let between = try await Self.snapshot(pool, database)
+            let backups = try await pool.run { try $0.database(database).collectionNames().filter { $0.hasPrefix(BackupStore.prefix) } }
+            let second = try await Self.executor(pool, database).run(request)
+            #expect(second.first?.status == .alreadyRolledBack, "\(second)")
+            #expect(second.first?.backup == nil)
+            #expect(try await Self.snapshot(pool, database) == between)
+            let backupsAfter = try await pool.run { try $0.database(database).collectionNames().filter { $0.hasPrefix(BackupStore.prefix) } }
+            #expect(backupsAfter == backups, "no new backup")
+            let history = try await pool.run { try History.entries(in: $0.database(database), limit: 10, step: 23) }
+            #expect(history.map { $0["status"]?.stringValue } == ["already-rolled-back", "rolled-back"])
+            #expect(history.last?.value(at: "approval.ticket") == "T-23")
+        }
+    }
+
+    @Test func refusalsChangeNothing() async throws {
+        try await PlannerTests.withSeeded(.applied, orders: 300) { pool, database in
+            let before = try await Self.snapshot(pool, database)
+            let executor = Self.executor(pool, database)
+            let expired = Self.approvals(expires: Date().addingTimeInterval(-60))
+            let wrongRole = [Approval(step: 23, role: .ops, approver: "x", ticket: "t", reason: "r",
+                                      expires: Date().addingTimeInterval(3_600), source: "test")]
+            for (request, label) in [
+                (RollbackRequest(steps: [23], operator_: "asha"), "missing approval"),
+                (RollbackRequest(steps: [22, 23], operator_: "asha", approvals: expired), "expired approval"),
+                (RollbackRequest(steps: [23], operator_: "asha", approvals: wrongRole), "wrong role"),
+                (RollbackRequest(steps: [29], operator_: "asha", approvals: Self.approvals()), "29 without --force"),
+                (RollbackRequest(steps: [29], operator_: "asha", force: true), "29 forced without approval"),
+            ] {
+                await #expect(throws: RollbackRefusal.self, "\(label)") { try await executor.run(request) }
+            }
+            // Someone else holds the lock.
+            try await pool.run { client in
+                try client.database(database).collection("admin").insertMany([[
+                    "_id": "rollback-lock", "type": "rollback-lock", "owner": "ravi", "run_id": "other",
+                    "expires_at": .date(Date().addingTimeInterval(600)),
+                ]])
+            }
+            let held = await #expect(throws: RollbackRefusal.self) {
+                try await executor.run(RollbackRequest(steps: [19], operator_: "asha"))
+            }
+            #expect(held?.description.contains("ravi") == true)
+            #expect(try await Self.snapshot(pool, database) == before, "nothing changed")
+            let history = try await pool.run { try History.entries(in: $0.database(database), limit: 10) }
+            #expect(history.isEmpty, "a refused run records no step")
+        }
+    }
+
+    @Test func anExpiredLockIsTakenOver() async throws {
+        try await PlannerTests.withSeeded(.applied, orders: 200) { pool, database in
+            try await pool.run { client in
+                try client.database(database).collection("admin").insertMany([[
+                    "_id": "rollback-lock", "type": "rollback-lock", "owner": "crashed", "run_id": "old",
+                    "expires_at": .date(Date().addingTimeInterval(-5)),
+                ]])
+            }
+            let outcomes = try await Self.executor(pool, database).run(RollbackRequest(steps: [20], operator_: "asha"))
+            #expect(outcomes.first?.status == .rolledBack)
+            let lock = try await pool.run { try $0.database(database).collection("admin").find(["_id": "rollback-lock"]).next() }
+            #expect(lock == nil, "released at the end")
+        }
+    }
+}
