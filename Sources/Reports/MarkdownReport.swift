@@ -24,8 +24,23 @@ public enum MarkdownReport {
         let finance = take { MarkdownSections.finance(run, budget: $0) }
         let skipped = take { MarkdownSections.skipped(run, budget: $0) }
         let plan = run.plan.map { steps in take { MarkdownPlanSections.render(steps, budget: $0) } } ?? ""
+        let record = ["rollback", "emergency"].contains(run.command) ? take { rollbackRecord(run, budget: $0) } : ""
         let failures = whatFailed(run, budget: budget)
-        return head + steps + plan + failures + performance + compliance + finance + skipped
+        return head + steps + plan + record + failures + performance + compliance + finance + skipped
+    }
+
+    /// What each step of an executed rollback did, with its evidence: operator, time, approval, counts, backup and
+    /// verification. For step 25 this is the compliance evidence of the audit fields' removal.
+    private static func rollbackRecord(_ run: RunResult, budget: Int) -> String {
+        Markdown.section("### Rollback record\n\n", run.steps, noun: "step", budget: budget) { step in
+            let heading = step.step == 25 ? "Compliance evidence: step 25 · " : "Step \(step.step) · "
+            var lines = ["**\(heading)\(Markdown.text(step.title))**: \(step.findings.first.map { Markdown.text($0.measured) } ?? "")"]
+            for finding in step.findings {
+                if !finding.message.isEmpty { lines.append("- \(Markdown.text(finding.message))") }
+                lines += finding.details.map { "- \(Markdown.text($0))" }
+            }
+            return lines.joined(separator: "\n") + "\n\n"
+        }
     }
 
     /// `## ❌ RollGate audit failed: 3 findings at or above error`.

@@ -22,7 +22,7 @@ enum MarkdownSections {
 
     /// Step 25's delivery audit fields: how many records carry each.
     static func compliance(_ run: RunResult, budget: Int) -> String {
-        let findings = run.steps.filter { $0.step == 25 }.flatMap(\.findings)
+        let findings = run.steps.filter { $0.step == 25 }.flatMap(\.findings).filter { $0.code == "RG-SCHEMA-001" }
         let header = Markdown.tableHeader([("Field", false), ("Records carrying it", true), ("Verdict", false)])
         let heading = "### Compliance\n\nStep 25 delivery audit fields.\n\n" + header
         return Markdown.section(heading, findings, noun: "finding", budget: budget) { finding in

@@ -92,7 +92,18 @@ public struct Executor: Sendable {
     public func run(_ request: RollbackRequest, now: Date = Date(),
                     progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> [StepOutcome] {
         let steps = request.steps.sorted(by: >).compactMap { catalog.step($0) }
-        let approvals = try checkApprovals(steps, request: request, now: now)
+        var problems: [Int: RollbackRefusal] = [:]
+        var approvals: [Int: Approval] = [:]
+        for step in steps {
+            switch checkApproval(step, request: request, now: now) {
+            case .success(let approval?): approvals[step.step] = approval
+            case .success(nil): break
+            case .failure(let refusal):
+                // A normal rollback refuses before anything changes; the emergency procedure skips the step.
+                guard request.mode == "emergency" else { throw refusal }
+                problems[step.step] = refusal
+            }
+        }
         let runId = Self.runId(now)
         let lock = RollbackLock(owner: request.operator_, runId: runId, ttl: request.lockTTL)
         let database = database
@@ -116,6 +127,14 @@ public struct Executor: Sendable {
             let history = History.Run(id: runId, operator_: request.operator_, reason: request.reason, mode: request.mode,
                                       startedAt: Date())
             let approval = approvals[step.step]
+            if let refusal = problems[step.step] {
+                let skipped = StepOutcome(step: step.step, status: .failed, operations: [], backup: nil, backupDocuments: 0,
+                                          verification: [], message: "\(refusal)", seconds: 0)
+                try await pool.run { try History.recordExecution(skipped, approval: nil, run: history, in: $0.database(database)) }
+                outcomes.append(skipped)
+                continue
+            }
+            let entry = try await pool.run { try History.begin(step: step.step, run: history, in: $0.database(database)) }
             let outcome = await pool.runCapturing { client in
                 try StepExecutor(step: step, database: client.database(database), runId: runId, request: request,
                                  progress: progress).execute()
@@ -127,7 +146,7 @@ public struct Executor: Sendable {
                             verification: [], message: "\(error)", seconds: 0)
             }
             try await pool.run { client in
-                try History.recordExecution(recorded, approval: approval, run: history, in: client.database(database))
+                try History.recordExecution(recorded, approval: approval, run: history, entry: entry, in: client.database(database))
             }
             outcomes.append(recorded)
             if recorded.status == .failed, request.mode != "emergency" { break }
@@ -135,20 +154,14 @@ public struct Executor: Sendable {
         return outcomes
     }
 
-    /// Every approval the run needs, checked before anything changes.
-    private func checkApprovals(_ steps: [StepRule], request: RollbackRequest, now: Date) throws -> [Int: Approval] {
-        var found: [Int: Approval] = [:]
-        for step in steps {
-            if !step.rollback.recommended, !request.force {
-                throw RollbackRefusal.notRecommended(step: step.step, reason: step.rollback.reason ?? "the guide advises against it")
-            }
-            guard let role = step.approval ?? (step.rollback.recommended ? nil : .ops) else { continue }
-            switch ApprovalProblem.check(step: step.step, needs: role, in: request.approvals, now: now) {
-            case .success(let approval): found[step.step] = approval
-            case .failure(let problem): throw RollbackRefusal.approval(problem)
-            }
+    /// The approval a step needs (nil when it needs none), or why the rollback of it is refused.
+    private func checkApproval(_ step: StepRule, request: RollbackRequest, now: Date) -> Result<Approval?, RollbackRefusal> {
+        if !step.rollback.recommended, !request.force {
+            return .failure(.notRecommended(step: step.step, reason: step.rollback.reason ?? "the guide advises against it"))
         }
-        return found
+        guard let role = step.approval ?? (step.rollback.recommended ? nil : .ops) else { return .success(nil) }
+        return ApprovalProblem.check(step: step.step, needs: role, in: request.approvals, now: now)
+            .map { Optional($0) }.mapError { RollbackRefusal.approval($0) }
     }
 
     /// `20261129T204512Z-1a2b`: sortable by time, unique enough to name collections.
@@ -303,10 +316,10 @@ struct StepExecutor {
             ids.removeAll(keepingCapacity: true)
             progress("  \(collection): \(changed) documents changed")
         }
-        let cursor = try handle.find(filter, options: FindOptions(projection: ["_id": 1], sort: ["_id": 1], batchSize: 5_000))
+        let cursor = try handle.find(filter, options: FindOptions(projection: ["_id": 1], sort: ["_id": 1], batchSize: BackupStore.batchSize))
         while let document = try cursor.next() {
             ids.append(document["_id"] ?? .null)
-            if ids.count == 5_000 { try flush() }
+            if ids.count == BackupStore.batchSize { try flush() }
         }
         try flush()
         return changed

@@ -49,8 +49,20 @@ public enum History {
         try database.collection(collection).insertMany(entries)
     }
 
-    /// Records one step of an executed (or emergency) rollback.
-    public static func recordExecution(_ outcome: StepOutcome, approval: Approval?, run: Run,
+    /// Marks a step as started before anything of it changes, so that a run that dies mid-step leaves an
+    /// `in-progress` entry behind. Returns the entry's `_id`, for `recordExecution` to complete.
+    public static func begin(step: Int, run: Run, in database: MongoDatabase) throws -> BSON {
+        let id = BSON.string("\(run.id)-\(step)")
+        try database.collection(collection).insertMany([[
+            "_id": id, "type": "rollback", "run_id": .string(run.id), "timestamp": .date(run.startedAt),
+            "operator": .string(run.operator_), "step": .int32(Int32(step)), "mode": .string(run.mode),
+            "status": "in-progress",
+        ]])
+        return id
+    }
+
+    /// Records one step of an executed (or emergency) rollback, completing its `begin` entry when there is one.
+    public static func recordExecution(_ outcome: StepOutcome, approval: Approval?, run: Run, entry id: BSON? = nil,
                                        in database: MongoDatabase) throws {
         var entry: BSONDocument = [
             "type": "rollback", "run_id": .string(run.id), "timestamp": .date(run.startedAt),
@@ -72,7 +84,12 @@ public enum History {
                                  "ticket": .string(approval.ticket), "reason": .string(approval.reason),
                                  "expires": .date(approval.expires)]
         }
-        try database.collection(collection).insertMany([entry])
+        if let id {
+            try database.collection(collection).bulkWrite([.replaceOne(filter: ["_id": id], replacement: entry.merging(["_id": id]),
+                                                                       upsert: true)])
+        } else {
+            try database.collection(collection).insertMany([entry])
+        }
     }
 
     /// The newest history entries first.

@@ -181,7 +181,7 @@ struct Throughput {
 extension PlannedOperation {
     /// An operation of a rule with the number of documents its filter matches now (for an index: 1 while it exists).
     /// The planner and the executor both count this way, so a plan's figure is what the rollback changes.
-    static func counting(_ operation: OperationRule, in database: MongoDatabase, now: Date = Date(),
+    public static func counting(_ operation: OperationRule, in database: MongoDatabase, now: Date = Date(),
                          timeout: Duration = .seconds(300)) throws -> PlannedOperation {
         func count(_ collection: String, _ filter: BSONDocument) throws -> Int {
             try database.collection(collection).count(Placeholder.resolve(filter, now: now), options: CountOptions(maxTime: timeout))

@@ -12,7 +12,8 @@ struct RollGate: AsyncParsableCommand {
             3 environment failure (cannot connect, server error, timeout); 4 refused.
             """,
         version: "0.1.0",
-        subcommands: [AuditCommand.self, PlanCommand.self, RollbackCommand.self, ChecksCommand.self, SeedCommand.self,
+        subcommands: [AuditCommand.self, PlanCommand.self, RollbackCommand.self, ReapplyCommand.self, EmergencyCommand.self,
+                      StatusCommand.self, HistoryCommand.self, DetailsCommand.self, ChecksCommand.self, SeedCommand.self,
                       DoctorCommand.self]
     )
 }

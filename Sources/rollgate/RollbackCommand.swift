@@ -1,27 +1,211 @@
 import ArgumentParser
+import Catalog
+import Findings
+import Foundation
+import Mongo
+import Reports
+import Rollback
 
-/// `rollgate rollback`: for now the dry run only (`--dry-run`, the same as `rollgate plan`).
+/// Options of the commands that change data: who, why, with which approvals.
+struct ExecutionOptions: ParsableArguments {
+    @Option(name: .customLong("approval"), help: ArgumentHelp(
+        "Approval file (YAML) for the steps that need one: 21 ops, 23 finance, 24 security, 25 compliance; 29 and 30 with --force.",
+        valueName: "file"))
+    var approvalFile: String?
+
+    @Flag(help: "Allow steps the guide advises against (29, 30); they still need an approval.")
+    var force = false
+
+    @Flag(name: .customLong("confirm-manual"), help: "Record the manual checklists of code-only steps as done by the operator.")
+    var confirmManual = false
+
+    @Option(name: .customLong("lock-ttl"), help: ArgumentHelp(
+        "Seconds the rollback lock lives without renewal; a crashed run blocks others this long.", valueName: "seconds"))
+    var lockTTL: Double = 300
+
+    @Option(name: .customLong("transaction-limit"), help: ArgumentHelp(
+        "Largest step (documents) run in one transaction; larger ones run in rerun-safe batches.", valueName: "n"))
+    var transactionLimit: Int = 10_000
+
+    func validate() throws {
+        guard lockTTL >= 1, lockTTL <= 86_400 else { throw ValidationError("--lock-ttl must be between 1 and 86400 seconds") }
+        guard transactionLimit >= 0 else { throw ValidationError("--transaction-limit must not be negative") }
+    }
+
+    func approvals() throws -> [Approval] {
+        try approvalFile.map { try ApprovalFile.load(URL(fileURLWithPath: $0)) } ?? []
+    }
+}
+
+/// `rollgate rollback`: roll steps back, safely; `--dry-run` plans only.
 struct RollbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
-        abstract: "Roll back steps. With --dry-run: the same as rollgate plan.",
-        discussion: "Executing a rollback (lock, approvals, backups, verification) is not available in this version; "
-            + "without --dry-run the command refuses with exit code 2 and changes nothing."
+        abstract: "Roll back steps: approvals, lock, backup, operations, verification, history. --dry-run plans only.",
+        discussion: """
+            Steps run highest first (20-23: 23, 22, 21, 20). Exit 0 when every step is rolled back (or already was), \
+            1 when a step failed (the data is restorable from its backup: rollgate reapply STEP), 2 for invalid \
+            input (steps, approval file, missing --operator), 3 when the server cannot be used, 4 when refused \
+            (approval missing, expired or of the wrong role; lock held; step 29 or 30 without --force). A refusal \
+            changes nothing.
+            """
     )
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var plan: PlanOptionsGroup
+    @OptionGroup var execution: ExecutionOptions
 
     @Flag(name: .customLong("dry-run"), help: "Plan only: count, price and report, change nothing.")
     var dryRun = false
 
     func validate() throws {
-        guard dryRun else {
-            throw ValidationError("executing a rollback is not available yet: add --dry-run (or use rollgate plan)")
-        }
+        if !dryRun, plan.operator == nil { throw ValidationError("--operator is required for a rollback") }
     }
 
     func run() async throws {
-        try await runPlan(connection: connection, options: plan, command: "rollback --dry-run")
+        if dryRun { return try await runPlan(connection: connection, options: plan, command: "rollback --dry-run") }
+        try await reportingFailures {
+            let catalog = try Catalog.load(directory: URL(fileURLWithPath: plan.checks))
+            let steps = try StepSelection.parse(plan.steps, available: catalog.stepNumbers)
+            let request = RollbackRequest(
+                steps: steps, operator_: plan.operatorName, reason: plan.reason, approvals: try execution.approvals(),
+                force: execution.force, confirmManual: execution.confirmManual,
+                lockTTL: .milliseconds(Int64(execution.lockTTL * 1000)), transactionLimit: execution.transactionLimit)
+            try await execute(request, catalog: catalog, connection: connection, reportDir: plan.reportDir, command: "rollback")
+        }
+    }
+}
+
+/// `rollgate emergency`: the guide's emergency procedure, steps 30 to 23 in reverse, continuing past failures.
+struct EmergencyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "emergency",
+        abstract: "Emergency rollback: steps 30 down to 23, continuing past failed steps, then health checks.",
+        discussion: """
+            As the guide recommends, step 30's indexes are kept and step 29 is skipped unless --include-indexes or \
+            --include-29 (both need --force and an approval). Code-only steps are listed as manual tasks. Ends with \
+            a per-step summary and the guide's database checks. Exit 0 when every step and check passed, 1 otherwise.
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var execution: ExecutionOptions
+
+    @Option(help: ArgumentHelp("Who runs the emergency rollback.", valueName: "name"))
+    var `operator`: String
+
+    @Option(help: ArgumentHelp("Why, for the history.", valueName: "text"))
+    var reason: String?
+
+    @Option(help: ArgumentHelp("Directory of rule files.", valueName: "dir"))
+    var checks: String = "checks"
+
+    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where to write the reports.", valueName: "dir"))
+    var reportDir: String = "reports"
+
+    @Flag(name: .customLong("include-indexes"), help: "Drop step 30's indexes too (not recommended).")
+    var includeIndexes = false
+
+    @Flag(name: .customLong("include-29"), help: "Roll back step 29 too (not recommended).")
+    var include29 = false
+
+    func run() async throws {
+        try await reportingFailures {
+            let catalog = try Catalog.load(directory: URL(fileURLWithPath: checks))
+            let steps = (23...30).filter { (includeIndexes || $0 != 30) && (include29 || $0 != 29) && catalog.step($0) != nil }
+            let request = RollbackRequest(
+                steps: steps, operator_: `operator`, reason: reason ?? "emergency rollback", approvals: try execution.approvals(),
+                force: execution.force || includeIndexes || include29, confirmManual: execution.confirmManual,
+                lockTTL: .milliseconds(Int64(execution.lockTTL * 1000)), transactionLimit: execution.transactionLimit,
+                mode: "emergency")
+            try await execute(request, catalog: catalog, connection: connection, reportDir: reportDir, command: "emergency")
+        }
+    }
+}
+
+/// Runs a rollback request, prints its summary, writes its reports, and ends with the right exit code.
+func execute(_ request: RollbackRequest, catalog: Catalog, connection: ConnectionOptions, reportDir: String,
+             command: String) async throws {
+    let started = Date()
+    let clock = ContinuousClock.now
+    let pool = try connection.makePool()
+    try await pool.run { try $0.ping() }
+    let showProgress = Terminal.stderrIsTerminal
+    let progress: @Sendable (String) -> Void = { line in if showProgress { Terminal.error(line) } }
+    let outcomes: [StepOutcome]
+    do {
+        outcomes = try await Executor(catalog: catalog, pool: pool, database: connection.databaseName)
+            .run(request, now: started, progress: progress)
+    } catch let refusal as RollbackRefusal {
+        Terminal.error("rollgate: \(refusal)")
+        throw ExitStatus.refused.exitCode
+    }
+    var health: HealthCheck.Result?
+    if request.mode == "emergency" {
+        let database = connection.databaseName
+        health = try await pool.run { try HealthCheck.run($0.database(database)) }
+    }
+    let run = RunResult(command: command, toolVersion: RollGate.configuration.version, startedAt: started,
+                        seconds: clock.secondsElapsed, server: pool.settings.displayURI, database: connection.databaseName,
+                        expectation: "rolled-back", failOn: .error,
+                        steps: outcomes.map { ExecutionFindings.stepResult($0, request: request, catalog: catalog, at: started) })
+    let written = try ReportWriter.write(run, to: URL(fileURLWithPath: reportDir))
+    for outcome in outcomes {
+        let symbol = switch outcome.status {
+        case .rolledBack, .alreadyRolledBack, .manualDone: "✔"
+        case .manualPending: "-"
+        case .failed: "✘"
+        }
+        print("\(symbol) step \(outcome.step)  \(outcome.status.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0)) "
+            + outcome.operations.map { "\($0.collection) \(grouped($0.documents))" }.joined(separator: ", ")
+            + (outcome.backup.map { "  backup \($0)" } ?? "") + (outcome.status == .failed ? "  \(outcome.message)" : ""))
+    }
+    if let health {
+        print("\nHealth checks:")
+        health.lines.forEach { print("  " + $0) }
+    }
+    print("Reports: " + written.map(\.relativePath).joined(separator: ", "))
+    if outcomes.contains(where: { $0.status == .failed }) || health?.healthy == false {
+        let failed = outcomes.filter { $0.status == .failed }
+        for outcome in failed where outcome.backup != nil {
+            Terminal.error("rollgate: step \(outcome.step) failed; restore it with: rollgate reapply \(outcome.step) --backup \(outcome.backup!)")
+        }
+        throw ExitStatus.findings.exitCode
+    }
+}
+
+/// An executed step as a finding whose details are the evidence: who, when, under which approval, what was removed,
+/// and where the backup that restores it is.
+enum ExecutionFindings {
+    static func stepResult(_ outcome: StepOutcome, request: RollbackRequest, catalog: Catalog, at time: Date) -> StepResult {
+        let rule = catalog.step(outcome.step)
+        let verdict: Verdict = switch outcome.status {
+        case .rolledBack, .alreadyRolledBack, .manualDone: .passed
+        case .manualPending: .skipped
+        case .failed: .failed
+        }
+        var details = ["operator: \(request.operator_)", "time: \(time.formatted(.iso8601))"]
+        if let reason = request.reason { details.append("reason: \(reason)") }
+        if let approval = request.approvals.first(where: { $0.step == outcome.step }) {
+            details.append("approval: \(approval.role.rawValue) by \(approval.approver), ticket \(approval.ticket), "
+                + "valid until \(approval.expires.formatted(.iso8601))")
+        }
+        details += outcome.operations.map { "\($0.collection): \($0.description): \(grouped($0.documents)) documents" }
+        if let backup = outcome.backup {
+            details.append("backup: collection \(backup) (\(grouped(outcome.backupDocuments)) entries); "
+                + "restore with rollgate reapply \(outcome.step) --backup \(backup)")
+        }
+        details += rule?.rollback.backups.compactMap { $0.name.map { "guide backup: collection \($0)" } } ?? []
+        details += outcome.verification.map { "verify: \($0)" }
+        let finding = Finding(
+            code: "RG-ROLLBACK-001", step: outcome.step, check: "rollback", title: "Rollback of step \(outcome.step)",
+            verdict: verdict, severity: rule?.severity ?? .error, measured: outcome.status.rawValue,
+            expected: "rolled back and verified", message: outcome.message,
+            figures: ["documents": Double(outcome.operations.reduce(0) { $0 + $1.documents }),
+                      "backupEntries": Double(outcome.backupDocuments)],
+            details: details, seconds: outcome.seconds)
+        return StepResult(step: outcome.step, title: rule?.title ?? "", kind: rule?.kind.rawValue ?? "",
+                          severity: rule?.severity ?? .error, approval: rule?.approval?.rawValue,
+                          dependsOn: rule?.dependsOn ?? [], findings: [finding], seconds: outcome.seconds)
     }
 }
