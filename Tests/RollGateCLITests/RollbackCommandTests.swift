@@ -138,7 +138,7 @@ struct RollbackCommandTests {
             process.standardError = FileHandle.nullDevice
             try process.run()
             let pool = try TestServer.pool()
-            let deadline = Date().addingTimeInterval(120)
+            let deadline = Date().addingTimeInterval(300)
             while process.isRunning, Date() < deadline {
                 let remaining = try pool.withClient { try $0.database(db).collection("orders").count(["subscription_id": ["$exists": true]]) }
                 // At least two batches of 1,000 committed, so the kill lands between batches or inside one.
