@@ -63,13 +63,12 @@ struct PersonalDataTests {
 }
 
 struct PersonalDataCostTests {
-    /// Every pattern stays linear: a long run of address-like characters once took minutes.
+    /// Every pattern stays linear: a long run of address-like characters once took minutes. The time limit is a
+    /// hang guard, generous enough for a loaded machine; a quadratic pattern would blow far past it.
     @Test(.timeLimit(.minutes(1)))
-    func longTextIsMaskedQuickly() {
-        let clock = ContinuousClock()
+    func longTextIsMaskedWithoutHanging() {
         let text = String(repeating: "ab1.", count: 50_000) + " " + String(repeating: "9", count: 200_000)
-            + " " + String(repeating: "1.2.", count: 50_000)
-        let elapsed = clock.measure { _ = PersonalData.mask(text) }
-        #expect(elapsed < .seconds(2), "\(elapsed)")
+            + " " + String(repeating: "1.2.", count: 50_000) + " a@b.in"
+        #expect(PersonalData.mask(text).hasSuffix("[email]"))
     }
 }

@@ -14,10 +14,10 @@ import Testing
         #expect(result.stderr.contains("invalid steps") || result.stderr.contains("error"), "\(result)")
     }
 
-    @Test func rollbackWithoutDryRunIsRefusedAndChangesNothing() throws {
+    @Test func rollbackWithoutAnOperatorIsInvalidInput() throws {
         let result = try RollGateProcess.run(["rollback", "23", "--uri", "mongodb://127.0.0.1:9"])
         #expect(result.status == 2, "\(result)")
-        #expect(result.stderr.contains("--dry-run"))
+        #expect(result.stderr.contains("--operator is required"))
     }
 
     @Test(.enabled(if: TestServer.isAvailable, TestServer.skipReason))
