@@ -50,18 +50,7 @@ public enum ApprovalFile {
     }
 
     public static func parse(_ text: String, file: String) throws(CatalogError) -> [Approval] {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw CatalogError.invalidYAML(SourceLocation(file: file, line: 1), reason: "the file is empty")
-            }
-            root = node
-        } catch let error as CatalogError {
-            throw error
-        } catch {
-            throw CatalogError.invalidYAML(SourceLocation(file: file, line: 0), reason: "\(error)")
-        }
-        let top = try YAMLValue(node: root, path: "", file: file).mapping()
+        let top = try YAMLValue.root(of: text, file: file).mapping()
         try top.finish(allowed: ["approvals"])
         var approvals: [Approval] = []
         for item in try top.required("approvals").list() {

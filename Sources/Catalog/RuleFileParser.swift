@@ -12,21 +12,7 @@ struct RuleFileParser {
                           "impact", "examples"]
 
     func parse(_ text: String) throws(CatalogError) -> StepRule {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw CatalogError.invalidYAML(SourceLocation(file: file, line: 1), reason: "the file is empty")
-            }
-            root = node
-        } catch let error as CatalogError {
-            throw error
-        } catch let error as YamlError {
-            throw Self.describe(error, file: file)
-        } catch {
-            throw CatalogError.invalidYAML(SourceLocation(file: file, line: 0), reason: "\(error)")
-        }
-
-        let top = try YAMLValue(node: root, path: "", file: file).mapping()
+        let top = try YAMLValue.root(of: text, file: file).mapping()
         try top.finish(allowed: Self.topKeys)
         let step = try top.required("step").int()
         guard (1...999).contains(step) else { throw try top.required("step").invalid("step must be between 1 and 999") }
@@ -64,19 +50,6 @@ struct RuleFileParser {
             }
         }
         return rule
-    }
-
-    private static func describe(_ error: YamlError, file: String) -> CatalogError {
-        switch error {
-        case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
-            return .invalidYAML(SourceLocation(file: file, line: mark.line, column: mark.column), reason: problem)
-        case let .duplicatedKeysInMapping(duplicates, context):
-            let line = context.mark.line
-            return .invalidYAML(SourceLocation(file: file, line: line),
-                                reason: "duplicate key \(duplicates.joined(separator: ", "))")
-        default:
-            return .invalidYAML(SourceLocation(file: file, line: 0), reason: "\(error)")
-        }
     }
 
     // MARK: Probes

@@ -9,6 +9,30 @@ struct YAMLValue {
     let path: String
     let file: String
 
+    /// The top node of a YAML text; syntax errors carry the file, line and column libyaml reports.
+    static func root(of text: String, file: String) throws(CatalogError) -> YAMLValue {
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw CatalogError.invalidYAML(SourceLocation(file: file, line: 1), reason: "the file is empty")
+            }
+            return YAMLValue(node: node, path: "", file: file)
+        } catch let error as CatalogError {
+            throw error
+        } catch let error as YamlError {
+            switch error {
+            case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
+                throw .invalidYAML(SourceLocation(file: file, line: mark.line, column: mark.column), reason: problem)
+            case let .duplicatedKeysInMapping(duplicates, context):
+                throw .invalidYAML(SourceLocation(file: file, line: context.mark.line),
+                                   reason: "duplicate key \(duplicates.joined(separator: ", "))")
+            default:
+                throw .invalidYAML(SourceLocation(file: file, line: 0), reason: "\(error)")
+            }
+        } catch {
+            throw .invalidYAML(SourceLocation(file: file, line: 0), reason: "\(error)")
+        }
+    }
+
     /// The resolved tag (`str`, `int`, `float`, `bool`, `null`, …).
     var tagName: Tag.Name { Tag.Name(rawValue: node.tag.rawValue) }
 
