@@ -88,3 +88,8 @@ enum HTTPCheck {
     }
 }
 
+
+/// The tag names of an OpenAPI document, for tests and tools.
+public enum HTTPCheckTags {
+    public static func tags(_ json: String) -> Set<String> { HTTPCheck.openAPITags(in: Data(json.utf8)) }
+}

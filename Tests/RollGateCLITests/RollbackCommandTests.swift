@@ -125,7 +125,7 @@ struct RollbackCommandTests {
     @Test func aRollbackKilledMidStepIsFinishedByTheNextRunAndLosesNothing() throws {
         try Self.withDatabase(orders: 6_000) { db, environment, reports in
             let original = try Self.orders(db)
-            let arguments = ["rollback", "19", "--operator", "asha", "--lock-ttl", "3", "--transaction-limit", "0",
+            let arguments = ["rollback", "19", "--operator", "asha", "--lock-ttl", "20", "--transaction-limit", "0",
                              "--checks", Self.checks, "--report-dir", reports]
             // Start a rollback and kill it as soon as its operations have begun.
             let process = Process()
@@ -155,7 +155,8 @@ struct RollbackCommandTests {
             // The crashed run's lock holds until it expires, then the next run takes over and finishes.
             let blocked = try RollGateProcess.run(arguments, environment: environment)
             #expect(blocked.status == 4 && blocked.stderr.contains("asha"), "\(blocked)")
-            Thread.sleep(forTimeInterval: 3.5)
+            let expiry = try pool.withClient { try $0.database(db).collection("admin").find(["_id": "rollback-lock"]).next()?["expires_at"]?.dateValue }
+            Thread.sleep(forTimeInterval: max(0, (expiry ?? Date()).timeIntervalSinceNow) + 0.5)
             let rerun = try RollGateProcess.run(arguments, environment: environment)
             #expect(rerun.status == 0 && rerun.stdout.contains("rolled-back"), "\(rerun)")
             #expect(try pool.withClient { try $0.database(db).collection("orders").count(["subscription_id": ["$exists": true]]) } == 0)
