@@ -16,7 +16,7 @@ public struct RollbackRequest: Sendable {
     public var confirmManual: Bool
     public var lockTTL: Duration
     /// Steps changing at most this many documents run in one transaction where the server has transactions;
-    /// larger ones run in batches whose filters make a rerun safe.
+    /// larger ones run one update per operation, whose filter makes a rerun safe.
     public var transactionLimit: Int
     /// `execute`, or `emergency` for the emergency procedure (which continues past failures).
     public var mode: String
@@ -264,8 +264,8 @@ struct StepExecutor {
          "named_backups": .array(step.rollback.backups.compactMap { $0.name.map(BSON.string) })]
     }
 
-    /// Runs the operations: in one transaction when the server has them and the step is small enough, else in
-    /// batches of `_id`s whose filters keep every rerun safe.
+    /// Runs the operations: in one transaction when the server has them and the step is small enough, else one
+    /// update per operation whose filter keeps every rerun safe.
     private func apply(_ planned: [PlannedOperation]) throws -> [PlannedOperation] {
         let changing = planned.filter { $0.type != "drop_index" }.reduce(0) { $0 + $1.documents }
         let transactional = changing <= request.transactionLimit && (try? database.client.hello()["setName"] != nil) == true
@@ -280,9 +280,13 @@ struct StepExecutor {
                 }
             }
         } else {
+            // One server-side update per operation, whose own filter makes a rerun safe: after a crash, the next run
+            // finds only the documents not yet changed. (Batching by `_id` was twenty times slower on the test server,
+            // which scans for `_id: {$in: …}`.)
             for (operation, plan) in zip(step.rollback.operations, planned) {
                 var result = plan
-                result.documents = try applyInBatches(operation)
+                result.documents = try applyWhole(operation, session: nil)
+                progress("  \(plan.collection): \(result.documents) documents changed")
                 done.append(result)
             }
         }
@@ -298,31 +302,6 @@ struct StepExecutor {
         case let .dropIndex(collection, name):
             return try dropIndex(collection, name)
         }
-    }
-
-    private func applyInBatches(_ operation: OperationRule) throws -> Int {
-        let (collection, filter, update): (String, BSONDocument, BSONDocument)
-        switch operation {
-        case let .unset(c, f, fields): (collection, filter, update) = (c, f, unsetDocument(fields))
-        case let .update(c, f, u): (collection, filter, update) = (c, f, u)
-        case let .dropIndex(c, name): return try dropIndex(c, name)
-        }
-        let handle = database.collection(collection)
-        var changed = 0
-        var ids: [BSON] = []
-        func flush() throws {
-            guard !ids.isEmpty else { return }
-            changed += try handle.updateMany(["$and": [["_id": ["$in": .array(ids)]], .document(filter)]], .document(update)).modified
-            ids.removeAll(keepingCapacity: true)
-            progress("  \(collection): \(changed) documents changed")
-        }
-        let cursor = try handle.find(filter, options: FindOptions(projection: ["_id": 1], sort: ["_id": 1], batchSize: BackupStore.batchSize))
-        while let document = try cursor.next() {
-            ids.append(document["_id"] ?? .null)
-            if ids.count == BackupStore.batchSize { try flush() }
-        }
-        try flush()
-        return changed
     }
 
     private func dropIndex(_ collection: String, _ name: String) throws -> Int {
