@@ -21,7 +21,6 @@ import datetime as dt
 import json
 import math
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -32,10 +31,10 @@ import pymongo
 from bson.regex import Regex
 from pymongo import monitoring
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CHECKS = os.path.join(ROOT, "checks")
+import bench_common
+from bench_common import CHECKS, Failure, add_common_arguments, require_rollgate, require_server, table
+
 DATABASE = "bench_audit"
-GNU_TIME = "/usr/bin/time"
 # rollgate's default --probe-timeout (120 s): the longest a single query may run on the server, on both sides.
 MAX_TIME_MS = 120_000
 # rollgate audit's exit statuses: 0 passed, 1 gating findings (both are completed audits), 2 invalid input, 3 server.
@@ -44,31 +43,11 @@ AUDIT_COMPLETED = (0, 1)
 KINDS = ["fields", "format", "count filter", "count pipeline", "index", "link", "query"]
 
 
-class Failure(Exception):
-    """A side of the benchmark failed; the message says which and why."""
-
-
 # MARK: Timing child processes
-
-def gnu_time_available() -> bool:
-    """True if /usr/bin/time is GNU time (accepts -v); peak memory is skipped otherwise."""
-    if not os.access(GNU_TIME, os.X_OK):
-        return False
-    probe = subprocess.run([GNU_TIME, "-v", "true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return probe.returncode == 0
-
 
 def timed(command: list) -> tuple:
     """Runs `command` (stderr passed through); returns (exit status, stdout, wall seconds, peak RSS KiB or None)."""
-    with tempfile.NamedTemporaryFile(mode="r", suffix=".time") as time_log:
-        if gnu_time_available():
-            command = [GNU_TIME, "-v", "-o", time_log.name, *command]
-        started = time.perf_counter()
-        result = subprocess.run(command, stdout=subprocess.PIPE, text=True)
-        wall = time.perf_counter() - started
-        time_report = time_log.read()
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", time_report)
-    return result.returncode, result.stdout, wall, int(rss.group(1)) if rss else None
+    return bench_common.timed(command)[:4]
 
 
 class ServerOps:
@@ -380,21 +359,22 @@ def compare(audit: dict, baseline: dict) -> int:
 
 
 def mib(kib):
-    return f"{kib / 1024:.1f} MiB" if kib is not None else "not measured"
+    return bench_common.mib(kib, " MiB")
 
 
 def report(orders: int, seeded: dict, audits: dict, baseline: dict, compared: int) -> str:
     documents = sum(seeded["documents"].values())
     base = baseline["wall"]
     commands = sum(baseline["commands"].values())
-    lines = [f"### `rollgate audit` vs pymongo one by one: {orders:,} orders, {documents:,} documents", "",
-             "| run | seconds | rollgate ÷ pymongo | server operations¹ | peak RSS |", "|---|---:|---:|---:|---:|"]
+    rows = []
     for concurrency, audit in audits.items():
         label = "rollgate audit" + (" (default --concurrency 4)" if concurrency == 4 else f" --concurrency {concurrency}")
-        lines.append(f"| {label} | {audit['wall']:.2f} | {audit['wall'] / base:.2f} | {audit['trips']:,} | "
-                     f"{mib(audit['rss'])} |")
-    lines.append(f"| pymongo, one question at a time | {base:.2f} | 1.00 | {baseline['trips']:,} "
-                 f"({commands:,} sent) | {mib(baseline['rss'])} |")
+        rows.append((label, f"{audit['wall']:.2f}", f"{audit['wall'] / base:.2f}", f"{audit['trips']:,}",
+                     mib(audit["rss"])))
+    rows.append(("pymongo, one question at a time", f"{base:.2f}", "1.00", f"{baseline['trips']:,} ({commands:,} sent)",
+                 mib(baseline["rss"])))
+    lines = [f"### `rollgate audit` vs pymongo one by one: {orders:,} orders, {documents:,} documents", ""]
+    lines += table(["run", "seconds", "rollgate ÷ pymongo", "server operations¹", "peak RSS"], "lrrrr", rows)
     lines += ["", "¹ serverStatus opcounters over the run: every command, find and getMore, including connection handshakes "
                   f"and the drivers' monitoring heartbeats, so a longer run counts more. pymongo itself sent {commands:,} "
                   "commands (command listener)."]
@@ -434,18 +414,13 @@ def report(orders: int, seeded: dict, audits: dict, baseline: dict, compared: in
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=100_000, help="orders to seed (default 100000)")
-    parser.add_argument("--rollgate", default=os.path.join(ROOT, ".build", "release", "rollgate"),
-                        help="rollgate executable (default .build/release/rollgate)")
-    parser.add_argument("--uri", default=os.environ.get("ROLLGATE_TEST_URI"),
-                        help="server to use (default $ROLLGATE_TEST_URI, set by scripts/test_server.py)")
+    add_common_arguments(parser)
     parser.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if not args.uri:
-        parser.error("no server: run under scripts/test_server.py or pass --uri")
+    require_server(parser, args)
     if args.baseline:
         return baseline_main(args.uri)
-    if not os.access(args.rollgate, os.X_OK):
-        parser.error(f"{args.rollgate} is not executable: build it with `swift build -c release`")
+    require_rollgate(parser, args)
 
     ops = ServerOps(args.uri)
     try:

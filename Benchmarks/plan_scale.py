@@ -8,8 +8,8 @@ For each size N, in the order given, on the same server:
 1. Seeds database bench_plan with `rollgate seed --orders N --seed 42 --state applied --drop --json` (so each size
    replaces the one before), timed from outside.
 2. Runs `rollgate plan all --checks checks --no-history --report-dir TMP`, timed from outside and under
-   /usr/bin/time -v for peak RSS and CPU time when GNU time is installed. Any exit status but 0 is a failure, and so is a
-   report.json without a `plan` array with one entry per planned step.
+   /usr/bin/time -v for peak RSS and CPU time when GNU time is installed. Any exit status but 0 is a failure, and
+   so is a report.json without a `plan` array with one entry per planned step.
 3. Reads the per-step figures from report.json: documents each step's operations would change, indexes it would
    drop, the backup's documents and bytes, and the planner's own time estimate.
 Prints a Markdown report: one row per size (orders, documents, seed seconds, plan-all seconds, peak RSS, seconds
@@ -22,66 +22,15 @@ import json
 import math
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CHECKS = os.path.join(ROOT, "checks")
+from bench_common import (CHECKS, Failure, add_common_arguments, mib, require_rollgate, require_server,
+                          server_peak_rss, table, timed)
+
 DATABASE = "bench_plan"
-GNU_TIME = "/usr/bin/time"
 DEFAULT_SIZES = "100000 1000000"
-
-
-class Failure(Exception):
-    """A seed or a plan failed; the message says which and why."""
-
-
-# MARK: Timing child processes
-
-def gnu_time_available() -> bool:
-    """True if /usr/bin/time is GNU time (accepts -v); peak memory is skipped otherwise."""
-    if not os.access(GNU_TIME, os.X_OK):
-        return False
-    probe = subprocess.run([GNU_TIME, "-v", "true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return probe.returncode == 0
-
-
-def timed(command: list) -> tuple:
-    """Runs `command` (stderr passed through); returns (exit status, stdout, wall seconds, peak RSS KiB or None,
-    CPU seconds (user + system) or None). RSS and CPU come from GNU time when it is installed."""
-    with tempfile.NamedTemporaryFile(mode="r", suffix=".time") as time_log:
-        if gnu_time_available():
-            command = [GNU_TIME, "-v", "-o", time_log.name, *command]
-        started = time.perf_counter()
-        result = subprocess.run(command, stdout=subprocess.PIPE, text=True)
-        wall = time.perf_counter() - started
-        time_report = time_log.read()
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", time_report)
-    cpu = re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", time_report)
-    return (result.returncode, result.stdout, wall, int(rss.group(1)) if rss else None,
-            sum(map(float, cpu)) if len(cpu) == 2 else None)
-
-
-def server_peak_rss(uri: str):
-    """Peak RSS (KiB, VmHWM) of the local server process listening on the URI's port, or None if not found.
-    Linux only; test_server.py starts secantusd-py with `--port PORT` on its command line."""
-    port = re.search(r":(\d+)(?:/|$)", uri.split("@")[-1])
-    if not port or not os.path.isdir("/proc"):
-        return None
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as file:
-                args = file.read().split(b"\0")
-            if b"--port" not in args or args[args.index(b"--port") + 1] != port.group(1).encode():
-                continue
-            with open(f"/proc/{pid}/status") as file:
-                peak = re.search(r"VmHWM:\s+(\d+) kB", file.read())
-            return int(peak.group(1)) if peak else None
-        except (OSError, IndexError):
-            continue
-    return None
 
 
 # MARK: rollgate
@@ -138,15 +87,11 @@ def plan(binary: str, uri: str) -> dict:
         except (OSError, json.JSONDecodeError) as error:
             raise Failure(f"rollgate plan all wrote no readable report.json: {error}")
     entries = check_plan(report)
-    return {"wall": wall, "rss": rss, "cpu": cpu, "seconds": report.get("seconds"), "steps": [step_figures(e) for e in entries],
-            "plan": entries}
+    return {"wall": wall, "rss": rss, "cpu": cpu, "seconds": report.get("seconds"),
+            "steps": [step_figures(e) for e in entries], "plan": entries}
 
 
 # MARK: Report
-
-def mib(kib) -> str:
-    return f"{kib / 1024:.1f}" if kib is not None else "not measured"
-
 
 def megabytes(n: int) -> str:
     return f"{n / 1_000_000:,.1f}"
@@ -168,20 +113,20 @@ def growth(small: dict, large: dict) -> str:
                  f"{'flat' if ratio <= 1.25 else 'growing with the data'}); ")
     else:
         line += "peak RSS not measured; "
-    estimate = sum(s["estimate"] for s in large["plan"]["steps"]) / max(sum(s["estimate"] for s in small["plan"]["steps"]), 1e-9)
+    estimates = [sum(s["estimate"] for s in run["plan"]["steps"]) for run in (small, large)]
+    estimate = estimates[1] / max(estimates[0], 1e-9)
     seeded = large["seed"]["wall"] / small["seed"]["wall"]
     return line + f"planner's total estimate ×{estimate:.2f}; seed time ×{seeded:.2f}."
 
 
 def report(runs: list) -> str:
     sizes = ", ".join(f"{run['orders']:,}" for run in runs)
-    lines = [f"### `rollgate plan all` at {sizes} orders", "",
-             "| orders | documents in the database | seed seconds | plan-all seconds | peak RSS MiB | "
-             "plan-all seconds per 100k orders |", "|---:|---:|---:|---:|---:|---:|"]
-    for run in runs:
-        lines.append(f"| {run['orders']:,} | {run['documents']:,} | {run['seed']['wall']:.1f} | "
-                     f"{run['plan']['wall']:.1f} | {mib(run['plan']['rss'])} | "
-                     f"{run['plan']['wall'] / run['orders'] * 100_000:.1f} |")
+    lines = [f"### `rollgate plan all` at {sizes} orders", ""]
+    lines += table(["orders", "documents in the database", "seed seconds", "plan-all seconds", "peak RSS MiB",
+                    "plan-all seconds per 100k orders"], "rrrrrr",
+                   [(f"{run['orders']:,}", f"{run['documents']:,}", f"{run['seed']['wall']:.1f}",
+                     f"{run['plan']['wall']:.1f}", mib(run["plan"]["rss"]),
+                     f"{run['plan']['wall'] / run['orders'] * 100_000:.1f}") for run in runs])
     lines.append("")
     if len(runs) > 1:
         ordered = sorted(runs, key=lambda r: r["orders"])
@@ -219,7 +164,8 @@ def report(runs: list) -> str:
                          f"{s['estimate']:.1f} |")
         lines.append(f"| {number} | {kind} |" + "".join(cells))
     totals = "".join(
-        f" **{sum(s['changed'] for s in r['plan']['steps']):,}** | **{sum(s['backup_documents'] for s in r['plan']['steps']):,}** | "
+        f" **{sum(s['changed'] for s in r['plan']['steps']):,}** | "
+        f"**{sum(s['backup_documents'] for s in r['plan']['steps']):,}** | "
         f"**{megabytes(sum(s['backup_bytes'] for s in r['plan']['steps']))}** | "
         f"**{sum(s['estimate'] for s in r['plan']['steps']):.1f}** |" for r in runs)
     lines.append("| all | |" + totals)
@@ -237,16 +183,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="+", default=[os.environ.get("BENCH_SIZES") or DEFAULT_SIZES],
                         help=f'orders to seed, one run each (default $BENCH_SIZES, else "{DEFAULT_SIZES}")')
-    parser.add_argument("--rollgate", default=os.path.join(ROOT, ".build", "release", "rollgate"),
-                        help="rollgate executable (default .build/release/rollgate)")
-    parser.add_argument("--uri", default=os.environ.get("ROLLGATE_TEST_URI"),
-                        help="server to use (default $ROLLGATE_TEST_URI, set by scripts/test_server.py)")
+    add_common_arguments(parser)
     parser.add_argument("--json", help="also write every measurement, with each size's whole plan, to this file")
     args = parser.parse_args()
-    if not args.uri:
-        parser.error("no server: run under scripts/test_server.py or pass --uri")
-    if not os.access(args.rollgate, os.X_OK):
-        parser.error(f"{args.rollgate} is not executable: build it with `swift build -c release`")
+    require_server(parser, args)
+    require_rollgate(parser, args)
     try:
         sizes = parse_sizes(args.sizes)
     except (ValueError, argparse.ArgumentTypeError) as error:

@@ -14,20 +14,16 @@ Exits non-zero if either side fails.
 import argparse
 import datetime as dt
 import json
-import os
 import random
-import re
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 
 import pymongo
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench_common import Failure, add_common_arguments, mib, require_rollgate, require_server, table, timed
+
 BATCH = 1000
-GNU_TIME = "/usr/bin/time"
 
 # Step 30's eight indexes, as rollgate creates them: (collection, keys, name).
 INDEXES = [
@@ -42,41 +38,22 @@ INDEXES = [
 ]
 
 
-class Failure(Exception):
-    """A side of the benchmark failed; the message says which and why."""
-
-
 # MARK: rollgate
-
-def gnu_time_available() -> bool:
-    """True if /usr/bin/time is GNU time (accepts -v); peak memory is skipped otherwise."""
-    if not os.access(GNU_TIME, os.X_OK):
-        return False
-    probe = subprocess.run([GNU_TIME, "-v", "true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return probe.returncode == 0
-
 
 def run_rollgate(binary: str, uri: str, orders: int, seed: int) -> dict:
     """Runs the seeder; returns its JSON summary plus wall_seconds and peak_rss_kib (None if not measured)."""
     command = [binary, "seed", "--uri", uri, "--db", "bench_rollgate", "--orders", str(orders), "--seed", str(seed),
                "--state", "applied", "--batch-size", str(BATCH), "--drop", "--json"]
-    with tempfile.NamedTemporaryFile(mode="r", suffix=".time") as time_log:
-        if gnu_time_available():
-            command = [GNU_TIME, "-v", "-o", time_log.name, *command]
-        started = time.perf_counter()
-        # stderr is passed through: rollgate's progress bar and error messages stay visible.
-        result = subprocess.run(command, stdout=subprocess.PIPE, text=True)
-        wall = time.perf_counter() - started
-        time_report = time_log.read()
-    if result.returncode != 0:
-        raise Failure(f"rollgate seed exited with status {result.returncode}")
+    # stderr is passed through: rollgate's progress bar and error messages stay visible.
+    status, stdout, wall, rss, _ = timed(command)
+    if status != 0:
+        raise Failure(f"rollgate seed exited with status {status}")
     try:
-        summary = json.loads(result.stdout)
+        summary = json.loads(stdout)
     except json.JSONDecodeError as error:
-        raise Failure(f"rollgate seed printed no JSON summary ({error}): {result.stdout[:200]!r}")
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", time_report)
+        raise Failure(f"rollgate seed printed no JSON summary ({error}): {stdout[:200]!r}")
     summary["wall_seconds"] = wall
-    summary["peak_rss_kib"] = int(rss.group(1)) if rss else None
+    summary["peak_rss_kib"] = rss
     return summary
 
 
@@ -221,18 +198,17 @@ def report(orders: int, counts: dict, rollgate: dict, timings: dict, sizes: dict
         ("pymongo insert_many only", timings["insert"], f"{rollgate['wall_seconds'] / timings['insert']:.2f}"),
         ("pymongo generate + insert + indexes", pymongo_total, f"{rollgate['wall_seconds'] / pymongo_total:.2f}"),
     ]
-    lines = [f"### `rollgate seed --orders {orders}` vs pymongo: {documents:,} documents", "",
-             "| run | seconds | documents/s | rollgate wall ÷ pymongo |", "|---|---:|---:|---:|"]
-    lines += [f"| {label} | {seconds:.2f} | {documents / seconds:,.0f} | {ratio} |" for label, seconds, ratio in rows]
+    lines = [f"### `rollgate seed --orders {orders}` vs pymongo: {documents:,} documents", ""]
+    lines += table(["run", "seconds", "documents/s", "rollgate wall ÷ pymongo"], "lrrr",
+                   [(label, f"{seconds:.2f}", f"{documents / seconds:,.0f}", ratio) for label, seconds, ratio in rows])
     rss = rollgate["peak_rss_kib"]
     lines += ["", f"pymongo phases: generate {timings['generate']:.2f} s, insert_many {timings['insert']:.2f} s, "
                   f"8 indexes {timings['indexes']:.2f} s.",
-              f"rollgate peak RSS: {rss / 1024:.1f} MiB." if rss is not None
-              else "rollgate peak RSS: not measured (GNU time is not installed at /usr/bin/time).",
-              "", "| collection | documents | mean bytes/document, rollgate | mean bytes/document, pymongo |",
-              "|---|---:|---:|---:|"]
-    lines += [f"| {collection} | {count:,} | {sizes['bench_rollgate', collection]:.0f} | "
-              f"{sizes['bench_pymongo', collection]:.0f} |" for collection, count in counts.items()]
+              f"rollgate peak RSS: {mib(rss)} MiB." if rss is not None
+              else "rollgate peak RSS: not measured (GNU time is not installed at /usr/bin/time).", ""]
+    lines += table(["collection", "documents", "mean bytes/document, rollgate", "mean bytes/document, pymongo"], "lrrr",
+                   [(collection, f"{count:,}", f"{sizes['bench_rollgate', collection]:.0f}",
+                     f"{sizes['bench_pymongo', collection]:.0f}") for collection, count in counts.items()])
     return "\n".join(lines)
 
 
@@ -240,15 +216,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=100_000, help="orders for rollgate seed (default 100000)")
     parser.add_argument("--seed", type=int, default=42, help="random seed for both sides (default 42)")
-    parser.add_argument("--rollgate", default=os.path.join(ROOT, ".build", "release", "rollgate"),
-                        help="rollgate executable (default .build/release/rollgate)")
-    parser.add_argument("--uri", default=os.environ.get("ROLLGATE_TEST_URI"),
-                        help="server to use (default $ROLLGATE_TEST_URI, set by scripts/test_server.py)")
+    add_common_arguments(parser)
     args = parser.parse_args()
-    if not args.uri:
-        parser.error("no server: run under scripts/test_server.py or pass --uri")
-    if not os.access(args.rollgate, os.X_OK):
-        parser.error(f"{args.rollgate} is not executable: build it with `swift build -c release`")
+    require_server(parser, args)
+    require_rollgate(parser, args)
 
     try:
         print(f"rollgate seed --orders {args.orders} ...", file=sys.stderr)

@@ -1,0 +1,103 @@
+"""Helpers the benchmark scripts in Benchmarks/ share: timing a child process under GNU time, finding the rollgate
+executable and the server, reading a server's peak memory, and formatting Markdown tables.
+
+The scripts are run as `python Benchmarks/NAME.py`, so this directory is on sys.path and `import bench_common` works.
+"""
+import os
+import re
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHECKS = os.path.join(ROOT, "checks")
+GNU_TIME = "/usr/bin/time"
+
+
+class Failure(Exception):
+    """A part of a benchmark failed; the message says which and why."""
+
+
+# MARK: Timing child processes
+
+def gnu_time_available() -> bool:
+    """True if /usr/bin/time is GNU time (accepts -v); peak memory is skipped otherwise."""
+    if not os.access(GNU_TIME, os.X_OK):
+        return False
+    probe = subprocess.run([GNU_TIME, "-v", "true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return probe.returncode == 0
+
+
+def timed(command: list) -> tuple:
+    """Runs `command` (stderr passed through, so progress and errors stay visible); returns (exit status, stdout,
+    wall seconds, peak RSS KiB or None, CPU seconds (user + system) or None). RSS and CPU come from GNU time when it
+    is installed."""
+    with tempfile.NamedTemporaryFile(mode="r", suffix=".time") as time_log:
+        if gnu_time_available():
+            command = [GNU_TIME, "-v", "-o", time_log.name, *command]
+        started = time.perf_counter()
+        result = subprocess.run(command, stdout=subprocess.PIPE, text=True)
+        wall = time.perf_counter() - started
+        time_report = time_log.read()
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", time_report)
+    cpu = re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", time_report)
+    return (result.returncode, result.stdout, wall, int(rss.group(1)) if rss else None,
+            sum(map(float, cpu)) if len(cpu) == 2 else None)
+
+
+def server_peak_rss(uri: str):
+    """Peak RSS (KiB, VmHWM) of the local server process listening on the URI's port, or None if not found.
+    Linux only; test_server.py starts secantusd-py with `--port PORT` on its command line."""
+    port = re.search(r":(\d+)(?:/|$)", uri.split("@")[-1])
+    if not port or not os.path.isdir("/proc"):
+        return None
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as file:
+                args = file.read().split(b"\0")
+            if b"--port" not in args or args[args.index(b"--port") + 1] != port.group(1).encode():
+                continue
+            with open(f"/proc/{pid}/status") as file:
+                peak = re.search(r"VmHWM:\s+(\d+) kB", file.read())
+            return int(peak.group(1)) if peak else None
+        except (OSError, IndexError):
+            continue
+    return None
+
+
+# MARK: Command line
+
+def add_common_arguments(parser) -> None:
+    """--rollgate and --uri, as every benchmark takes them."""
+    parser.add_argument("--rollgate", default=os.path.join(ROOT, ".build", "release", "rollgate"),
+                        help="rollgate executable (default .build/release/rollgate)")
+    parser.add_argument("--uri", default=os.environ.get("ROLLGATE_TEST_URI"),
+                        help="server to use (default $ROLLGATE_TEST_URI, set by scripts/test_server.py)")
+
+
+def require_server(parser, args) -> None:
+    """Exits with a usage error if no server URI was given."""
+    if not args.uri:
+        parser.error("no server: run under scripts/test_server.py or pass --uri")
+
+
+def require_rollgate(parser, args) -> None:
+    """Exits with a usage error if the rollgate executable is missing."""
+    if not os.access(args.rollgate, os.X_OK):
+        parser.error(f"{args.rollgate} is not executable: build it with `swift build -c release`")
+
+
+# MARK: Report formatting
+
+def mib(kib, unit: str = "") -> str:
+    """KiB as MiB with one decimal (and `unit` appended), or "not measured" for None."""
+    return f"{kib / 1024:.1f}{unit}" if kib is not None else "not measured"
+
+
+def table(header: list, align: str, rows: list) -> list:
+    """A Markdown table as lines: `header` cells, `align` one character per column ("l" left, "r" right), then
+    `rows` of already formatted cells."""
+    rule = {"l": "---", "r": "---:"}
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(rule[a] for a in align) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return lines
