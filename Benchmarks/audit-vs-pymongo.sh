@@ -9,12 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 orders="${1:-${BENCH_ORDERS:-100000}}"
-rollgate="${ROLLGATE_BIN:-}"
-if [ -z "$rollgate" ]; then
-  scratch="${BENCH_SCRATCH_PATH:-.build}"
-  swift build -c release --product rollgate --scratch-path "$scratch" >&2
-  rollgate="$scratch/release/rollgate"
-fi
+default_scratch=.build
+source Benchmarks/rollgate-binary.sh
 
 # The pymongo side reads the rule files in checks/ with PyYAML, which scripts/bootstrap.sh does not install.
 if ! .venv/bin/python -c "import yaml" 2>/dev/null; then

@@ -3,6 +3,7 @@ executable and the server, reading a server's peak memory, and formatting Markdo
 
 The scripts are run as `python Benchmarks/NAME.py`, so this directory is on sys.path and `import bench_common` works.
 """
+import json
 import os
 import re
 import subprocess
@@ -16,6 +17,20 @@ GNU_TIME = "/usr/bin/time"
 
 class Failure(Exception):
     """A part of a benchmark failed; the message says which and why."""
+
+
+# MARK: Seeding
+
+def seed_applied(binary: str, uri: str, database: str, orders: int) -> dict:
+    """`rollgate seed --state applied --drop` under GNU time: its JSON summary plus `wall` seconds and peak `rss`."""
+    command = [binary, "seed", "--uri", uri, "--db", database, "--orders", str(orders), "--seed", "42",
+               "--state", "applied", "--drop", "--json"]
+    status, stdout, wall, rss, _ = timed(command)
+    if status != 0:
+        raise Failure(f"rollgate seed --orders {orders} exited with status {status}")
+    summary = json.loads(stdout)
+    summary.update(wall=wall, rss=rss)
+    return summary
 
 
 # MARK: Timing child processes

@@ -11,17 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sizes="${*:-${BENCH_SIZES:-100000 1000000}}"
-rollgate="${ROLLGATE_BIN:-}"
-if [ -z "$rollgate" ]; then
-  scratch="${BENCH_SCRATCH_PATH:-.build-bench}"
-  swift build -c release --product rollgate --scratch-path "$scratch" >&2
-  rollgate="$scratch/release/rollgate"
-fi
-
-json=()
-if [ -n "${BENCH_JSON:-}" ]; then
-  json=(--json "$BENCH_JSON")
-fi
+default_scratch=.build-bench
+source Benchmarks/rollgate-binary.sh
 
 exec .venv/bin/python scripts/test_server.py -- \
   .venv/bin/python Benchmarks/plan_scale.py --sizes "$sizes" --rollgate "$rollgate" "${json[@]}"

@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 
-from bench_common import (CHECKS, Failure, add_common_arguments, mib, require_rollgate, require_server,
+from bench_common import (seed_applied, CHECKS, Failure, add_common_arguments, mib, require_rollgate, require_server,
                           server_peak_rss, table, timed)
 
 DATABASE = "bench_plan"
@@ -34,17 +34,6 @@ DEFAULT_SIZES = "100000 1000000"
 
 
 # MARK: rollgate
-
-def seed(binary: str, uri: str, orders: int) -> dict:
-    command = [binary, "seed", "--uri", uri, "--db", DATABASE, "--orders", str(orders), "--seed", "42",
-               "--state", "applied", "--drop", "--json"]
-    status, stdout, wall, rss, _ = timed(command)
-    if status != 0:
-        raise Failure(f"rollgate seed --orders {orders} exited with status {status}")
-    summary = json.loads(stdout)
-    summary.update(wall=wall, rss=rss)
-    return summary
-
 
 def check_plan(report: dict) -> list:
     """The `plan` array of report.json, after checking it holds one complete entry per planned step."""
@@ -199,7 +188,7 @@ def main() -> int:
         for orders in sizes:
             print(f"[{time.perf_counter() - started:7.1f} s] rollgate seed --orders {orders} --state applied ...",
                   file=sys.stderr)
-            seeded = seed(args.rollgate, args.uri, orders)
+            seeded = seed_applied(args.rollgate, args.uri, DATABASE, orders)
             print(f"  {seeded['wall']:.1f} s", file=sys.stderr)
             print(f"[{time.perf_counter() - started:7.1f} s] rollgate plan all ...", file=sys.stderr)
             planned = plan(args.rollgate, args.uri)

@@ -10,17 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 orders="${1:-${BENCH_ORDERS:-100000}}"
-rollgate="${ROLLGATE_BIN:-}"
-if [ -z "$rollgate" ]; then
-  scratch="${BENCH_SCRATCH_PATH:-.build-bench}"
-  swift build -c release --product rollgate --scratch-path "$scratch" >&2
-  rollgate="$scratch/release/rollgate"
-fi
-
-json=()
-if [ -n "${BENCH_JSON:-}" ]; then
-  json=(--json "$BENCH_JSON")
-fi
+default_scratch=.build-bench
+source Benchmarks/rollgate-binary.sh
 
 exec .venv/bin/python scripts/test_server.py -- \
   .venv/bin/python Benchmarks/rollback_scale.py --orders "$orders" --rollgate "$rollgate" "${json[@]}"

@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 
-from bench_common import (CHECKS, Failure, add_common_arguments, mib, require_rollgate, require_server,
+from bench_common import (seed_applied, CHECKS, Failure, add_common_arguments, mib, require_rollgate, require_server,
                           server_peak_rss, table, timed)
 
 DATABASE = "bench_rollback"
@@ -36,17 +36,6 @@ APPROVALS = [(21, "ops"), (23, "finance"), (25, "compliance")]
 
 
 # MARK: rollgate
-
-def seed(binary: str, uri: str, orders: int) -> dict:
-    command = [binary, "seed", "--uri", uri, "--db", DATABASE, "--orders", str(orders), "--seed", "42",
-               "--state", "applied", "--drop", "--json"]
-    status, stdout, wall, rss, _ = timed(command)
-    if status != 0:
-        raise Failure(f"rollgate seed --orders {orders} exited with status {status}")
-    summary = json.loads(stdout)
-    summary.update(wall=wall, rss=rss)
-    return summary
-
 
 def run_with_report(command: list, what: str) -> tuple:
     """Runs a rollgate command that writes report.json into --report-dir; returns (wall, rss, cpu, report)."""
@@ -178,7 +167,7 @@ def main() -> int:
     try:
         for scenario, steps in SCENARIOS:
             progress(f"({scenario}) rollgate seed --orders {args.orders} --state applied --drop ...")
-            seeded = seed(args.rollgate, args.uri, args.orders)
+            seeded = seed_applied(args.rollgate, args.uri, DATABASE, args.orders)
             progress(f"({scenario}) rollgate plan {steps} ...")
             planned = plan(args.rollgate, args.uri, steps)
             progress(f"  estimate {sum(s['estimate'] for s in planned['steps'].values()):.1f} s; "

@@ -7,11 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 orders="${1:-${BENCH_ORDERS:-100000}}"
-rollgate="${ROLLGATE_BIN:-}"
-if [ -z "$rollgate" ]; then
-  swift build -c release --product rollgate >&2
-  rollgate=".build/release/rollgate"
-fi
+default_scratch=.build
+source Benchmarks/rollgate-binary.sh
 
 exec .venv/bin/python scripts/test_server.py -- \
   .venv/bin/python Benchmarks/seed_vs_pymongo.py --orders "$orders" --rollgate "$rollgate"
