@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "Audit", dependencies: ["Catalog", "Mongo", "Findings"]),
 
         // Planner (dry run and impact) now; executor, re-apply and emergency later.
-        .target(name: "Rollback", dependencies: ["Audit", "Catalog", "Mongo", "Findings"]),
+        .target(name: "Rollback", dependencies: ["Audit", "Catalog", "Mongo", "Findings", .product(name: "Logging", package: "swift-log")]),
 
         // JUnit XML (libxml2), Markdown and JSON: pure functions of a RunResult.
         .target(name: "Reports", dependencies: ["Findings", "CLibXML2"]),

@@ -5,6 +5,7 @@
 #   Benchmarks/rollback-scale.sh [ORDERS]          (default: $BENCH_ORDERS, else 100000)
 # ROLLGATE_BIN=/path/to/rollgate skips the build and benchmarks that executable instead.
 # BENCH_SCRATCH_PATH=DIR builds in that scratch directory (default .build-bench, so a locked .build does not block).
+# BENCH_SCENARIOS=a or b runs only step 23 alone (a) or only the data steps (b); default both.
 # BENCH_JSON=FILE also writes every measurement, with the plan and rollback reports, to FILE.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -2,6 +2,7 @@ import Audit
 import Catalog
 import Findings
 import Foundation
+import Logging
 import Mongo
 
 /// What a rollback run is asked to do.
@@ -174,6 +175,7 @@ public struct Executor: Sendable {
 
 /// One step of a rollback, on one checked-out client.
 struct StepExecutor {
+    static let logger = Logger(label: "rollgate.rollback")
     let step: StepRule
     let database: MongoDatabase
     let runId: String
@@ -197,10 +199,16 @@ struct StepExecutor {
                                backupDocuments: 0, verification: try verify(), message: "already rolled back: nothing to change",
                                seconds: start.secondsElapsed)
         }
+        let counted = start.secondsElapsed
         let (store, backedUp) = try backup(before)
         progress("  backup \(store.name): \(backedUp) entries")
+        let backedUpAt = start.secondsElapsed
         let applied = try apply(before)
+        let appliedAt = start.secondsElapsed
         let verification = try verify()
+        Self.logger.debug("step \(step.step) phases", metadata: [
+            "count s": "\(counted)", "backup s": "\(backedUpAt - counted)", "apply s": "\(appliedAt - backedUpAt)",
+            "verify s": "\(start.secondsElapsed - appliedAt)"])
         let failed = verification.filter { $0.hasPrefix("FAILED") }
         return StepOutcome(step: step.step, status: failed.isEmpty ? .rolledBack : .failed, operations: applied,
                            backup: store.name, backupDocuments: backedUp, verification: verification,

@@ -2,6 +2,7 @@ import Audit
 import Catalog
 import Findings
 import Foundation
+import Logging
 import Mongo
 
 /// How a plan is measured.
@@ -41,10 +42,10 @@ public struct Planner: Sendable {
         let (catalog, database, options) = (catalog, database, options)
         return try await pool.run { client in
             let db = client.database(database)
-            let throughput = try Throughput.measure(db)
+            let throughputs = ThroughputCache(database: db)
             return try selected.sorted(by: >).map { number in
                 try StepPlanner(step: catalog.step(number)!, catalog: catalog, selected: selected, database: db,
-                                options: options, throughput: throughput).plan()
+                                options: options, throughputs: throughputs).plan()
             }
         }
     }
@@ -57,7 +58,7 @@ struct StepPlanner {
     let selected: [Int]
     let database: MongoDatabase
     let options: PlanOptions
-    let throughput: Throughput
+    let throughputs: ThroughputCache
 
     func plan() throws -> StepPlan {
         let operations = try step.rollback.operations.map(planned)
@@ -70,10 +71,7 @@ struct StepPlanner {
             blockers.append("not recommended: \(step.rollback.reason ?? "the guide advises against it") (needs --force)")
         }
         blockers += try brokenDependencies()
-        let changed = operations.filter { $0.type != "drop_index" }.reduce(0) { $0 + $1.documents }
-        let drops = operations.filter { $0.type == "drop_index" && $0.documents > 0 }.count
-        let estimate = throughput.seconds(backupDocuments: backup.documents, backupBytes: backup.bytes,
-                                          changedDocuments: changed, indexDrops: drops)
+        let estimate = try estimateSeconds(operations: operations, backup: backup)
         return StepPlan(step: step.step, title: step.title, kind: step.kind.rawValue, operations: operations,
                         backup: backup, estimateSeconds: estimate, approval: step.approval?.rawValue,
                         recommended: step.rollback.recommended, notRecommendedReason: step.rollback.reason,
@@ -81,8 +79,33 @@ struct StepPlanner {
                         impacts: try step.impact.map { try ImpactPricer(database: database, step: step, options: options).price($0) })
     }
 
+    /// The executor's work on each collection: a count per operation, then (when something changes) a backup read,
+    /// an update per operation, and a count per post-condition each read the whole collection; the backup copies the
+    /// pre-images and the updates change documents. Named backups read their collection once and copy what they keep.
+    private func estimateSeconds(operations: [PlannedOperation], backup: BackupEstimate) throws -> Double {
+        let documentOperations = operations.filter { $0.type != "drop_index" }
+        let changes = documentOperations.contains { $0.documents > 0 }
+        var seconds = 0.0
+        for collection in Set(documentOperations.map(\.collection)).sorted() {
+            let onCollection = documentOperations.filter { $0.collection == collection }
+            let verifications = step.rollback.verify.filter { $0.collection == collection }.count
+            let scans = onCollection.count + verifications + (changes ? 1 + onCollection.count : 0)
+            seconds += try throughputs.seconds(
+                on: collection, scans: scans, copied: changes ? backup.parts.first { $0.name == collection }?.documents ?? 0 : 0,
+                changed: onCollection.reduce(0) { $0 + $1.documents })
+        }
+        for named in step.rollback.backups where changes && named.name != nil {
+            let kept = backup.parts.first { $0.name == named.name }?.documents ?? 0
+            seconds += try throughputs.seconds(on: named.collection, scans: 1, copied: kept, changed: 0)
+        }
+        return seconds + Double(operations.filter { $0.type == "drop_index" && $0.documents > 0 }.count) * 0.1
+    }
+
     private func planned(_ operation: OperationRule) throws -> PlannedOperation {
-        try PlannedOperation.counting(operation, in: database, now: options.now, timeout: options.timeout)
+        let start = ContinuousClock.now
+        let planned = try PlannedOperation.counting(operation, in: database, now: options.now, timeout: options.timeout)
+        if planned.type != "drop_index" { throughputs.recordScan(of: planned.collection, seconds: start.secondsElapsed) }
+        return planned
     }
 
     /// The full pre-image of every document the operations change (one part per collection), the backups the guide
@@ -143,40 +166,87 @@ struct StepPlanner {
     }
 }
 
-/// How fast this server backs up and updates, measured on a scratch collection of 2,000 documents.
+/// How fast this server copies and updates documents like those of one collection, timed on a scratch collection
+/// (`rollgate_calibration_<random>`, dropped at once) of 1,000 documents of the collection's mean size with its index
+/// keys, because both costs grow with document size and index count. The real collection is only read.
 struct Throughput {
-    var insertsPerSecond: Double
-    var updatesPerSecond: Double
-    var scanBytesPerSecond: Double
+    static let sample = 1_000
+    var copyDocumentsPerSecond: Double
+    var updateDocumentsPerSecond: Double
 
-    static func measure(_ database: MongoDatabase) throws -> Throughput {
-        let scratch = database.collection("rollgate_calibration_\(UInt32.random(in: 0...UInt32.max))")
-        defer { try? scratch.drop() }
-        let documents: [BSONDocument] = (0..<2_000).map { n in
-            ["id": .string(UUID().uuidString), "n": .int32(Int32(n)), "payload": .string(String(repeating: "x", count: 300))]
+    static func measure(like collection: String, in database: MongoDatabase) throws -> Throughput {
+        let real = database.collection(collection)
+        let head = try real.aggregate([["$limit": 1_000],
+                                       ["$group": ["_id": .null, "n": ["$sum": 1], "bytes": ["$sum": ["$bsonSize": "$$ROOT"]]]]])
+            .toArray().first
+        let headDocuments = Int(head?["n"]?.int64Value ?? 0)
+        let meanBytes = headDocuments > 0 ? Int(head?["bytes"]?.int64Value ?? 0) / headDocuments : 200
+        let indexes = try real.listIndexes().filter { $0["name"]?.stringValue != "_id_" }.compactMap { spec -> IndexModel? in
+            guard let keys = spec["key"]?.documentValue, let name = spec["name"]?.stringValue else { return nil }
+            return IndexModel(keys: keys, name: name)
         }
+
+        let scratchName = "rollgate_calibration_\(UInt32.random(in: 0...UInt32.max))"
+        let scratch = database.collection(scratchName)
+        let copy = BackupStore(database: database, name: "\(scratchName)_copy")
+        defer {
+            try? scratch.drop()
+            try? database.collection(copy.name).drop()
+        }
+        if !indexes.isEmpty { try scratch.createIndexes(indexes) }
+        let padding = String(repeating: "x", count: max(meanBytes - 40, 1))
+        try scratch.insertMany((0..<sample).map { n in ["n": .int32(Int32(n)), "payload": .string(padding)] })
         var start = ContinuousClock.now
-        try scratch.insertMany(documents)
-        let insert = start.secondsElapsed
+        var checksum = Checksum()
+        _ = try copy.copyDocuments(of: scratchName, matching: [:], checksum: &checksum)
+        let copySeconds = start.secondsElapsed
         start = ContinuousClock.now
-        let scanned = try scratch.aggregate([["$group": ["_id": .null, "bytes": ["$sum": ["$bsonSize": "$$ROOT"]]]]])
-            .toArray().first?["bytes"]?.int64Value ?? 0
-        let scan = start.secondsElapsed
-        start = ContinuousClock.now
-        try scratch.updateMany(["n": ["$gte": 0]], ["$unset": ["payload": ""]])
-        let update = start.secondsElapsed
-        return Throughput(insertsPerSecond: 2_000 / max(insert, 0.001), updatesPerSecond: 2_000 / max(update, 0.001),
-                          scanBytesPerSecond: Double(scanned) / max(scan, 0.001))
+        try scratch.updateMany([:], ["$set": ["rollgate_calibration": true]])
+        let updateSeconds = start.secondsElapsed
+        return Throughput(copyDocumentsPerSecond: Double(sample) / max(copySeconds, 0.001),
+                          updateDocumentsPerSecond: Double(sample) / max(updateSeconds, 0.001))
     }
-
-    /// Backup: read the pre-images, write them; then the operations.
-    func seconds(backupDocuments: Int, backupBytes: Int, changedDocuments: Int, indexDrops: Int) -> Double {
-        Double(backupBytes) / scanBytesPerSecond + Double(backupDocuments) / insertsPerSecond
-            + Double(changedDocuments) / updatesPerSecond + Double(indexDrops) * 0.1
-    }
-
 }
 
+/// The plan's cost model, per collection: how long one read of the whole collection takes (timed on the plan's own
+/// counts, which read it with the step's real filters), and the copy and update rates of `Throughput`, measured once
+/// per collection when a step first needs them.
+final class ThroughputCache {
+    static let logger = Logger(label: "rollgate.plan")
+    private let database: MongoDatabase
+    private var measured: [String: Throughput] = [:]
+    private var scanSeconds: [String: Double] = [:]
+
+    init(database: MongoDatabase) { self.database = database }
+
+    /// Records the time of a count over `collection`.
+    func recordScan(of collection: String, seconds: Double) {
+        scanSeconds[collection] = seconds
+    }
+
+    /// Seconds for `scans` reads of the whole collection, copying `copied` documents and changing `changed`.
+    func seconds(on collection: String, scans: Int, copied: Int, changed: Int) throws -> Double {
+        let throughput = try throughput(of: collection)
+        let scan = try scanSeconds[collection] ?? {
+            let start = ContinuousClock.now
+            _ = try database.collection(collection).count(["rollgate_calibration": ["$exists": true]])
+            return start.secondsElapsed
+        }()
+        scanSeconds[collection] = scan
+        return Double(scans) * scan + Double(copied) / throughput.copyDocumentsPerSecond
+            + Double(changed) / throughput.updateDocumentsPerSecond
+    }
+
+    private func throughput(of collection: String) throws -> Throughput {
+        if let known = measured[collection] { return known }
+        let throughput = try Throughput.measure(like: collection, in: database)
+        Self.logger.debug("calibrated \(collection)", metadata: [
+            "copy/s": "\(Int(throughput.copyDocumentsPerSecond))", "update/s": "\(Int(throughput.updateDocumentsPerSecond))",
+            "scan s": "\(scanSeconds[collection].map { String($0) } ?? "not yet")"])
+        measured[collection] = throughput
+        return throughput
+    }
+}
 
 extension PlannedOperation {
     /// An operation of a rule with the number of documents its filter matches now (for an index: 1 while it exists).
