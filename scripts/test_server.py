@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
 """Run a command with SecantusDB test servers started on free loopback ports, and stop them afterwards.
 
-    scripts/test_server.py [--auth] [--keep-data DIR] -- COMMAND [ARGS...]
+    scripts/test_server.py [--auth] [--tls] [--storage DIR] -- COMMAND [ARGS...]
 
 Starts a plain server (temporary storage, test commands enabled) and exports
   ROLLGATE_TEST_URI          mongodb://127.0.0.1:PORT
   ROLLGATE_TEST_SERVER_BIN   the secantusd-py executable, for tests that start servers of their own
-With --auth it also starts a second server that requires SCRAM, with one user, and exports
-  ROLLGATE_TEST_AUTH_URI     mongodb://rollgate_test:PASSWORD@127.0.0.1:PORT/?authSource=admin
+With --auth it also starts a second server that requires SCRAM and exports
+  ROLLGATE_TEST_AUTH_URI     mongodb://rollgate_test:PASSWORD@127.0.0.1:PORT/?authSource=admin   (role root)
+  ROLLGATE_TEST_AUDITOR_URI  the same server as a user holding only rollgateAudit on ROLLGATE_TEST_ACCESS_DB
+  ROLLGATE_TEST_OPERATOR_URI the same server as a user holding only rollgateRollback on ROLLGATE_TEST_ACCESS_DB
+  ROLLGATE_TEST_ACCESS_DB    rollgate_access: the database those two roles cover (Docs/mongodb-roles.json)
+With --tls it also starts a server that speaks only TLS, with a throwaway CA made by openssl, and exports
+  ROLLGATE_TEST_TLS_URI      mongodb://localhost:PORT/?tls=true&tlsCAFile=CA   (the certificate names localhost)
+  ROLLGATE_TEST_TLS_CA       the CA file
 The command's exit code is this script's exit code. Servers are stopped (and waited for) on every exit path.
 """
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -26,6 +33,11 @@ SERVER = os.path.join(VENV_BIN, "secantusd-py")
 AUTH_USER = "rollgate_test"
 # A password with characters that need percent-encoding, so tests see the redaction of real-world passwords.
 AUTH_PASSWORD = "S3cret:Pa@ss-word"
+ACCESS_DB = "rollgate_access"
+ROLES_FILE = os.path.join(ROOT, "Docs", "mongodb-roles.json")
+# The users holding only the documented least-privilege roles, each with its own secret password.
+ACCESS_USERS = {"AUDITOR": ("rollgate_auditor", "Aud1t:Pw@only-read", "rollgateAudit"),
+                "OPERATOR": ("rollgate_operator", "Op3rator:Pw@rollback", "rollgateRollback")}
 
 
 def free_port() -> int:
@@ -77,8 +89,15 @@ def start_auth_server(workdir: str, log_path: str) -> Server:
     setup = Server(storage, log_path)
     try:
         wait_for_ping(setup.uri)
-        pymongo.MongoClient(setup.uri).admin.command(
-            "createUser", AUTH_USER, pwd=AUTH_PASSWORD, roles=[{"role": "root", "db": "admin"}])
+        admin = pymongo.MongoClient(setup.uri).admin
+        admin.command("createUser", AUTH_USER, pwd=AUTH_PASSWORD, roles=[{"role": "root", "db": "admin"}])
+        # The roles exactly as Docs/mongodb-roles.json documents them, for the access database.
+        with open(ROLES_FILE) as file:
+            roles = json.loads(file.read().replace("EARLYBIRD", ACCESS_DB))["roles"]
+        for role in roles:
+            admin.command(role)
+        for user, password, role in ACCESS_USERS.values():
+            admin.command("createUser", user, pwd=password, roles=[{"role": role, "db": "admin"}])
     finally:
         setup.stop()
     server = Server(storage, log_path, extra=["--auth"])
@@ -86,13 +105,35 @@ def start_auth_server(workdir: str, log_path: str) -> Server:
 
     server.uri = (f"mongodb://{AUTH_USER}:{quote_plus(AUTH_PASSWORD)}@127.0.0.1:{server.port}/"
                   f"?authSource=admin")
+    server.access_uris = {name: f"mongodb://{user}:{quote_plus(password)}@127.0.0.1:{server.port}/?authSource=admin"
+                          for name, (user, password, _) in ACCESS_USERS.items()}
     wait_for_ping(server.uri)
     return server
+
+
+def make_certificates(workdir: str) -> tuple:
+    """A throwaway CA and a server certificate for localhost signed by it; returns (ca, cert, key) paths."""
+    ca, ca_key = os.path.join(workdir, "ca.pem"), os.path.join(workdir, "ca-key.pem")
+    cert, key, csr = (os.path.join(workdir, name) for name in ("server.pem", "server-key.pem", "server.csr"))
+    ext = os.path.join(workdir, "server.ext")
+    with open(ext, "w") as file:
+        file.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=RollGate test CA",
+            "-keyout", ca_key, "-out", ca)
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", key, "-out", csr)
+    openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-days", "2",
+            "-extfile", ext, "-out", cert)
+    return ca, cert, key
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--auth", action="store_true", help="also start a server that requires SCRAM")
+    parser.add_argument("--tls", action="store_true", help="also start a server that requires TLS")
     parser.add_argument("--storage", help="storage directory for the plain server (default: temporary)")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
@@ -116,7 +157,20 @@ def main() -> int:
             auth = start_auth_server(workdir, log_path)
             servers.append(auth)
             env["ROLLGATE_TEST_AUTH_URI"] = auth.uri
-        print(f"test server: {plain.uri}" + (" (+ SCRAM server)" if args.auth else ""), file=sys.stderr)
+            for name, uri in auth.access_uris.items():
+                env[f"ROLLGATE_TEST_{name}_URI"] = uri
+            env["ROLLGATE_TEST_ACCESS_DB"] = ACCESS_DB
+        if args.tls:
+            ca, cert, key = make_certificates(workdir)
+            tls = Server(os.path.join(workdir, "tls-storage"), log_path,
+                         extra=["--tls-cert-file", cert, "--tls-key-file", key])
+            servers.append(tls)
+            tls.uri = f"mongodb://localhost:{tls.port}/?tls=true&tlsCAFile={ca}"
+            wait_for_ping(tls.uri)
+            env["ROLLGATE_TEST_TLS_URI"] = tls.uri
+            env["ROLLGATE_TEST_TLS_CA"] = ca
+        extras = [name for name, wanted in (("SCRAM", args.auth), ("TLS", args.tls)) if wanted]
+        print(f"test server: {plain.uri}" + "".join(f" (+ {name} server)" for name in extras), file=sys.stderr)
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:
         return 130

@@ -107,21 +107,19 @@ public struct Executor: Sendable {
         }
         let runId = Self.runId(now)
         let lock = RollbackLock(owner: request.operator_, runId: runId, ttl: request.lockTTL)
-        let database = database
-        if let holder = try await pool.run({ try lock.acquire($0.database(database)) }) {
-            throw RollbackRefusal.lockHeld(holder)
-        }
-        let renewal = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: request.lockTTL / 3)
-                _ = try? await pool.run { try lock.renew($0.database(database)) }
+        do {
+            return try await lock.holding(in: pool, database: database) {
+                try await runSteps(steps, request: request, runId: runId, approvals: approvals, problems: problems,
+                                   progress: progress)
             }
+        } catch let held as RollbackLock.Held {
+            throw RollbackRefusal.lockHeld(held.holder)
         }
-        defer {
-            renewal.cancel()
-            pool.withClient { try? lock.release($0.database(database)) }
-        }
+    }
 
+    private func runSteps(_ steps: [StepRule], request: RollbackRequest, runId: String, approvals: [Int: Approval],
+                          problems: [Int: RollbackRefusal], progress: @escaping @Sendable (String) -> Void) async throws -> [StepOutcome] {
+        let database = database
         var outcomes: [StepOutcome] = []
         for step in steps {
             progress("step \(step.step): \(step.title)")

@@ -21,11 +21,13 @@ public struct ReapplyOutcome: Sendable, Equatable {
 public enum ReapplyRefusal: Error, Equatable, CustomStringConvertible {
     case noBackup(step: Int)
     case wrongBackup(name: String, reason: String)
+    case lockHeld(RollbackLock.Holder)
 
     public var description: String {
         switch self {
         case .noBackup(let step): "refused: no complete backup of step \(step) to re-apply from"
         case let .wrongBackup(name, reason): "refused: backup \(name) cannot be used: \(reason)"
+        case .lockHeld(let holder): "refused: a rollback or re-apply holds the lock: \(holder)"
         }
     }
 }
@@ -41,13 +43,22 @@ public struct Reapplier: Sendable {
         self.database = database
     }
 
-    public func run(step: Int, backup name: String?, overwrite: Bool, run: History.Run) async throws -> ReapplyOutcome {
-        let database = database
-        let outcome = try await pool.run { client in
-            try Self.reapply(step: step, backup: name, overwrite: overwrite, database: client.database(database))
+    /// Re-applies under the rollback lock, so that no rollback changes the same documents meanwhile.
+    public func run(step: Int, backup name: String?, overwrite: Bool, run: History.Run,
+                    lockTTL: Duration = .seconds(300)) async throws -> ReapplyOutcome {
+        let (pool, database) = (pool, database)
+        let lock = RollbackLock(owner: run.operator_, runId: run.id, ttl: lockTTL)
+        do {
+            return try await lock.holding(in: pool, database: database) {
+                let outcome = try await pool.run { client in
+                    try Self.reapply(step: step, backup: name, overwrite: overwrite, database: client.database(database))
+                }
+                try await pool.run { try History.recordReapply(outcome, run: run, in: $0.database(database)) }
+                return outcome
+            }
+        } catch let held as RollbackLock.Held {
+            throw ReapplyRefusal.lockHeld(held.holder)
         }
-        try await pool.run { try History.recordReapply(outcome, run: run, in: $0.database(database)) }
-        return outcome
     }
 
     static func reapply(step: Int, backup name: String?, overwrite: Bool, database: MongoDatabase) throws -> ReapplyOutcome {

@@ -15,6 +15,11 @@ public struct RollbackLock: Sendable {
         public var description: String { "\(owner) (run \(runId), until \(expires.formatted(.iso8601)))" }
     }
 
+    /// Another run holds the lock.
+    public struct Held: Error, Sendable {
+        public var holder: Holder
+    }
+
     public let owner: String
     public let runId: String
     public let ttl: Duration
@@ -23,6 +28,26 @@ public struct RollbackLock: Sendable {
         self.owner = owner
         self.runId = runId
         self.ttl = ttl
+    }
+
+    /// Takes the lock (or throws `Held`), runs `body` while renewing it every third of its lifetime, then stops the
+    /// renewal, waits for it, and releases the lock, whatever `body` did. Nothing of the renewal is still talking to
+    /// the server when this returns, so the process can exit safely.
+    public func holding<T: Sendable>(in pool: MongoPool, database: String, _ body: () async throws -> T) async throws -> T {
+        let lock = self
+        if let holder = try await pool.run({ try lock.acquire($0.database(database)) }) { throw Held(holder: holder) }
+        let renewal = Task {
+            while true {
+                do { try await Task.sleep(for: lock.ttl / 3) } catch { return }
+                _ = try? await pool.run { try lock.renew($0.database(database)) }
+            }
+        }
+        let result: Result<T, any Error>
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        renewal.cancel()
+        await renewal.value
+        _ = try? await pool.run { try lock.release($0.database(database)) }
+        return try result.get()
     }
 
     /// Takes the lock, or returns who holds it.

@@ -19,12 +19,18 @@ enum ExitStatus: Int32 {
     var exitCode: ExitCode { ExitCode(rawValue) }
 }
 
+/// MongoDB's `Unauthorized`: the user is authenticated but lacks a privilege.
+private let unauthorizedCode = 13
+
 /// Runs a command body, turning RollGate's errors into one line on stderr and the matching exit code.
 func reportingFailures(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as MongoError {
-        Terminal.error("rollgate: error: \(error)")
+        let hint = if case .server(code: unauthorizedCode, _, _) = error {
+            " (this user lacks a privilege RollGate needs for this command: Docs/access.md lists the roles)"
+        } else { "" }
+        Terminal.error("rollgate: error: \(error)\(hint)")
         if case .invalidURI = error { throw ExitStatus.invalidInput.exitCode }
         throw ExitStatus.environment.exitCode
     } catch let error as SeedError {

@@ -12,4 +12,11 @@ import Testing
             if TestServer.isCI { Issue.record(Comment(rawValue: message)) }
         }
     }
+
+    @Test func accessAndTLSServersAreConfiguredInCI() {
+        guard TestServer.isCI else { return }
+        #expect(TestServer.authIsAvailable, "no SCRAM server: scripts/test.sh starts one with --auth")
+        #expect(TestServer.accessIsAvailable, "no least-privilege users: scripts/test_server.py --auth creates them")
+        #expect(TestServer.tlsIsAvailable, "no TLS server: scripts/test.sh starts one with --tls")
+    }
 }

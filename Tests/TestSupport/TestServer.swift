@@ -8,9 +8,18 @@ public enum TestServer {
     public static let uri = ProcessInfo.processInfo.environment["ROLLGATE_TEST_URI"]
     public static let authURI = ProcessInfo.processInfo.environment["ROLLGATE_TEST_AUTH_URI"]
     public static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
+    /// Users of the SCRAM server holding only the roles of `Docs/mongodb-roles.json`, on `accessDatabase`.
+    public static let auditorURI = ProcessInfo.processInfo.environment["ROLLGATE_TEST_AUDITOR_URI"]
+    public static let operatorURI = ProcessInfo.processInfo.environment["ROLLGATE_TEST_OPERATOR_URI"]
+    public static let accessDatabase = ProcessInfo.processInfo.environment["ROLLGATE_TEST_ACCESS_DB"]
+    /// A server that speaks only TLS, and the CA file that signed its certificate.
+    public static let tlsURI = ProcessInfo.processInfo.environment["ROLLGATE_TEST_TLS_URI"]
+    public static let tlsCA = ProcessInfo.processInfo.environment["ROLLGATE_TEST_TLS_CA"]
 
     public static var isAvailable: Bool { uri != nil }
     public static var authIsAvailable: Bool { authURI != nil }
+    public static var accessIsAvailable: Bool { auditorURI != nil && operatorURI != nil && accessDatabase != nil }
+    public static var tlsIsAvailable: Bool { tlsURI != nil && tlsCA != nil }
 
     /// Used with `.enabled(if:)`; says loudly why integration tests are skipped. In CI a missing server is a failure,
     /// raised by `TestServerConfigurationTests`.
