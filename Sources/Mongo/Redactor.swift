@@ -22,15 +22,26 @@ public enum Redactor {
         return password.isEmpty ? nil : password
     }
 
-    /// Every form in which a URI's password could appear in a message: as written, percent-decoded, and the pieces
-    /// a parser makes of it when it splits at an unescaped `@` or `:`.
+    /// URI options whose value is a secret: the passphrase of a TLS client key.
+    static let secretOptions: Set<String> = ["tlscertificatekeyfilepassword", "sslclientcertificatekeypassword"]
+
+    /// Every form in which a URI's secrets could appear in a message: the password and the TLS key passphrase, each
+    /// as written, percent-decoded, and in the pieces a parser makes of a password when it splits at `@` or `:`.
     public static func secrets(inURI uri: String) -> [String] {
-        guard let password = password(inURI: uri) else { return [] }
-        var found: Set<String> = [password]
-        if let decoded = password.removingPercentEncoding { found.insert(decoded) }
-        for piece in password.split(whereSeparator: { $0 == "@" || $0 == ":" }) where piece.count >= 3 {
-            found.insert(String(piece))
+        var found: Set<String> = []
+        if let password = password(inURI: uri) {
+            found.insert(password)
+            for piece in password.split(whereSeparator: { $0 == "@" || $0 == ":" }) where piece.count >= 3 {
+                found.insert(String(piece))
+            }
         }
+        if let query = uri.split(separator: "?", maxSplits: 1).dropFirst().first {
+            for option in query.split(separator: "&") {
+                let pair = option.split(separator: "=", maxSplits: 1)
+                if pair.count == 2, secretOptions.contains(pair[0].lowercased()), !pair[1].isEmpty { found.insert(String(pair[1])) }
+            }
+        }
+        for secret in found { if let decoded = secret.removingPercentEncoding { found.insert(decoded) } }
         // Longest first, so that a piece never leaves the rest of a longer secret behind.
         return found.sorted { $0.count > $1.count }
     }

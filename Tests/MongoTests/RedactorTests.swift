@@ -24,6 +24,14 @@ import Testing
         #expect(!message.contains("sesame"))
     }
 
+    @Test func tlsKeyPassphraseIsMaskedLikeAPassword() {
+        let uri = "mongodb://db.example/?tls=true&tlsCertificateKeyFile=/k.pem&tlsCertificateKeyFilePassword=k3y%21pass"
+        let shown = Redactor.displayURI(uri)
+        #expect(!shown.contains("k3y%21pass") && shown.contains("tlsCertificateKeyFile=/k.pem"), "\(shown)")
+        let message = Redactor.redact("could not decrypt key with k3y!pass", secrets: Redactor.secrets(inURI: uri))
+        #expect(!message.contains("k3y!pass"), "\(message)")
+    }
+
     @Test func uriWithoutPasswordIsUnchanged() {
         #expect(Redactor.displayURI("mongodb://127.0.0.1:27017/earlybird") == "mongodb://127.0.0.1:27017/earlybird")
         #expect(Redactor.password(inURI: "mongodb://user@host") == nil)

@@ -65,6 +65,8 @@ struct RollbackCommandTests {
             }
             let held = try RollGateProcess.run(["rollback", "20", "--operator", "asha"] + base, environment: environment)
             #expect(held.status == 4 && held.stderr.contains("ravi"), "\(held)")
+            let reapplyHeld = try RollGateProcess.run(["reapply", "20", "--operator", "asha"], environment: environment)
+            #expect(reapplyHeld.status == 4 && reapplyHeld.stderr.contains("ravi"), "\(reapplyHeld)")
             #expect(try Self.orders(db) == before, "nothing changed")
             let history = try RollGateProcess.run(["history"], environment: environment)
             #expect(history.stdout.contains("no rollback history"), "\(history)")
