@@ -8,8 +8,8 @@ public struct OrderBatch: Sendable {
     public var billing: [BSONDocument] = []
 }
 
-/// Generates the EarlyBird data deterministically. People and subscriptions (small) come at once from
-/// `partyDocuments()`; orders stream out in batches from `nextBatch()`, so memory stays flat at any size.
+/// Generates the EarlyBird data deterministically. People and subscriptions come in batches from `nextPartyBatch`,
+/// then orders in batches from `nextBatch()`, so memory stays flat at any size.
 public struct EarlyBirdGenerator {
     public let configuration: SeedConfiguration
     /// The defects planted so far (complete once every batch has been drawn).
@@ -25,6 +25,8 @@ public struct EarlyBirdGenerator {
     private var deliveryCount = 0
     private var billingCount = 0
     private var subscriptionCount = 0
+    private var nextCustomer = 1
+    private var staffDrawn = false
 
     private var stepsApplied: Bool { configuration.state != .none }
     private var asOf: Date { configuration.asOf }
@@ -41,14 +43,21 @@ public struct EarlyBirdGenerator {
 
     // MARK: People, customers, subscriptions
 
-    /// Users, customers, subscriptions and the monthly subscription billing records, by collection.
-    public mutating func partyDocuments() -> [(collection: String, documents: [BSONDocument])] {
+    /// The next users, customers, subscriptions and monthly subscription billing records, for up to `count`
+    /// customers, by collection; after the last customer, the delivery staff and admins; then nil. Draw them all
+    /// before the orders, which belong to these customers. In batches, so that memory stays flat at any size.
+    public mutating func nextPartyBatch(customers count: Int) -> [(collection: String, documents: [BSONDocument])]? {
+        guard nextCustomer <= configuration.customers else {
+            guard !staffDrawn else { return nil }
+            staffDrawn = true
+            return [(EarlyBirdSchema.users, staffUsers())]
+        }
         var users: [BSONDocument] = []
         var customerDocs: [BSONDocument] = []
         var subscriptionDocs: [BSONDocument] = []
         var billingDocs: [BSONDocument] = []
-
-        for n in 1...configuration.customers {
+        let last = min(configuration.customers, nextCustomer + max(count, 1) - 1)
+        for n in nextCustomer...last {
             let name = randomName()
             let customer = Customer(id: newId("cust", n), userId: newId("user", n), name: name,
                                     subscriptions: makeSubscriptions())
@@ -80,6 +89,16 @@ public struct EarlyBirdGenerator {
                 billingDocs += subscriptionBilling(subscription, customer: customer)
             }
         }
+        nextCustomer = last + 1
+        return [
+            (EarlyBirdSchema.users, users), (EarlyBirdSchema.customers, customerDocs),
+            (EarlyBirdSchema.subscriptions, subscriptionDocs), (EarlyBirdSchema.billing, billingDocs),
+        ]
+    }
+
+    /// The delivery staff and admins, numbered after the customers.
+    private mutating func staffUsers() -> [BSONDocument] {
+        var users: [BSONDocument] = []
         var userNumber = configuration.customers
         for (role, count) in [("delivery_boy", configuration.deliveryStaff), ("admin", configuration.admins)] {
             for _ in 0..<count {
@@ -93,10 +112,7 @@ public struct EarlyBirdGenerator {
                 ])
             }
         }
-        return [
-            (EarlyBirdSchema.users, users), (EarlyBirdSchema.customers, customerDocs),
-            (EarlyBirdSchema.subscriptions, subscriptionDocs), (EarlyBirdSchema.billing, billingDocs),
-        ]
+        return users
     }
 
     private mutating func makeSubscriptions() -> [Subscription] {
@@ -127,9 +143,9 @@ public struct EarlyBirdGenerator {
     // MARK: Orders, deliveries, billing
 
     /// The next `batchSize` orders with their deliveries and billing records; nil once every order is out.
-    /// Call `partyDocuments()` first: orders belong to its customers.
+    /// Draw every `nextPartyBatch` first: orders belong to its customers.
     public mutating func nextBatch() -> OrderBatch? {
-        precondition(!customers.isEmpty, "partyDocuments() must be drawn before orders")
+        precondition(!customers.isEmpty, "nextPartyBatch(customers:) must be drawn before orders")
         guard nextOrder < configuration.orders else { return nil }
         var batch = OrderBatch()
         let end = min(configuration.orders, nextOrder + configuration.batchSize)

@@ -64,8 +64,8 @@ public struct Seeder {
                 start = end
             }
         }
-        for (collection, documents) in generator.partyDocuments() {
-            try insert(documents, into: collection)
+        while let party = generator.nextPartyBatch(customers: configuration.batchSize) {
+            for (collection, documents) in party { try insert(documents, into: collection) }
         }
         progress(0, configuration.orders)
         var written = 0
