@@ -87,12 +87,13 @@ def seed(binary: str, uri: str, orders: int) -> dict:
     return summary
 
 
-def run_audit(binary: str, uri: str, concurrency: int, ops: ServerOps) -> dict:
-    """One `rollgate audit`; returns wall seconds, peak RSS, round trips and the parsed report.json."""
+def run_audit(binary: str, uri: str, concurrency: int, ops, database: str = DATABASE) -> dict:
+    """One `rollgate audit`; returns wall seconds, peak RSS, round trips (None without `ops`, a ServerOps) and the
+    parsed report.json."""
     with tempfile.TemporaryDirectory(prefix="rollgate-audit-bench-") as report_dir:
-        command = [binary, "audit", "--uri", uri, "--db", DATABASE, "--checks", CHECKS, "--report-dir", report_dir,
+        command = [binary, "audit", "--uri", uri, "--db", database, "--checks", CHECKS, "--report-dir", report_dir,
                    "--concurrency", str(concurrency)]
-        (status, stdout, wall, rss), trips = ops.around(lambda: timed(command))
+        (status, stdout, wall, rss), trips = ops.around(lambda: timed(command)) if ops else (timed(command), None)
         if status not in AUDIT_COMPLETED:
             sys.stderr.write(stdout)
             raise Failure(f"rollgate audit --concurrency {concurrency} exited with status {status}")
@@ -110,15 +111,7 @@ def run_audit(binary: str, uri: str, concurrency: int, ops: ServerOps) -> dict:
 
 def load_catalog() -> list:
     """(step, probe) for every probe in checks/, in file order."""
-    import yaml  # PyYAML; the wrapper installs it into .venv when it is missing
-
-    probes = []
-    for name in sorted(os.listdir(CHECKS)):
-        if name.endswith((".yaml", ".yml")):
-            with open(os.path.join(CHECKS, name)) as file:
-                rule = yaml.safe_load(file)
-            probes += [(rule["step"], probe) for probe in rule.get("probes", [])]
-    return probes
+    return [(rule["step"], probe) for rule in bench_common.load_rules() for probe in rule.get("probes", [])]
 
 
 def resolve(value, today: dt.datetime, samples: dict):
@@ -184,10 +177,10 @@ class CommandCounter(monitoring.CommandListener):
 class Baseline:
     """Asks the audit's questions one at a time and records answers, time and calls per probe kind."""
 
-    def __init__(self, uri: str):
+    def __init__(self, uri: str, database: str = DATABASE):
         self.counter = CommandCounter()
         self.client = pymongo.MongoClient(uri, event_listeners=[self.counter])
-        self.db = self.client[DATABASE]
+        self.db = self.client[database]
         self.today = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
         self.seconds = Counter()
         self.calls = Counter()
@@ -313,10 +306,10 @@ class Baseline:
         self.latency[probe["id"]] = {"p50Ms": percentile(timings, 0.50), "p95Ms": percentile(timings, 0.95)}
 
 
-def baseline_main(uri: str) -> int:
-    """The --baseline child: asks the questions, prints a JSON summary on stdout."""
+def baseline_main(uri: str, database: str = DATABASE) -> int:
+    """The --baseline child: asks the questions in `database`, prints a JSON summary on stdout."""
     started = time.perf_counter()
-    baseline = Baseline(uri)
+    baseline = Baseline(uri, database)
     baseline.run(load_catalog())
     seconds = time.perf_counter() - started
     baseline.client.close()

@@ -3,6 +3,7 @@ executable and the server, reading a server's peak memory, and formatting Markdo
 
 The scripts are run as `python Benchmarks/NAME.py`, so this directory is on sys.path and `import bench_common` works.
 """
+import argparse
 import json
 import os
 import re
@@ -17,6 +18,21 @@ GNU_TIME = "/usr/bin/time"
 
 class Failure(Exception):
     """A part of a benchmark failed; the message says which and why."""
+
+
+# MARK: Rule files
+
+def load_rules() -> list:
+    """Every rule file in checks/ as a dict, in file-name order (PyYAML: the wrappers install it into .venv when it is
+    missing)."""
+    import yaml
+
+    rules = []
+    for name in sorted(os.listdir(CHECKS)):
+        if name.endswith((".yaml", ".yml")):
+            with open(os.path.join(CHECKS, name)) as file:
+                rules.append(yaml.safe_load(file))
+    return rules
 
 
 # MARK: Seeding
@@ -88,6 +104,14 @@ def add_common_arguments(parser) -> None:
                         help="rollgate executable (default .build/release/rollgate)")
     parser.add_argument("--uri", default=os.environ.get("ROLLGATE_TEST_URI"),
                         help="server to use (default $ROLLGATE_TEST_URI, set by scripts/test_server.py)")
+
+
+def parse_sizes(values: list) -> list:
+    """Order counts from arguments like "2000 20000" or "2000,20000" (one or several strings)."""
+    sizes = [int(v) for value in values for v in re.split(r"[\s,]+", value.strip()) if v]
+    if not sizes or any(n <= 0 for n in sizes):
+        raise argparse.ArgumentTypeError("sizes must be positive order counts")
+    return sizes
 
 
 def require_server(parser, args) -> None:

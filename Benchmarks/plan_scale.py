@@ -21,13 +21,12 @@ import argparse
 import json
 import math
 import os
-import re
 import sys
 import tempfile
 import time
 
-from bench_common import (seed_applied, CHECKS, Failure, add_common_arguments, mib, require_rollgate, require_server,
-                          server_peak_rss, table, timed)
+from bench_common import (seed_applied, CHECKS, Failure, add_common_arguments, mib, parse_sizes, require_rollgate,
+                          require_server, server_peak_rss, table, timed)
 
 DATABASE = "bench_plan"
 DEFAULT_SIZES = "100000 1000000"
@@ -159,13 +158,6 @@ def report(runs: list) -> str:
         f"**{sum(s['estimate'] for s in r['plan']['steps']):.1f}** |" for r in runs)
     lines.append("| all | |" + totals)
     return "\n".join(lines)
-
-
-def parse_sizes(values: list) -> list:
-    sizes = [int(v) for value in values for v in re.split(r"[\s,]+", value.strip()) if v]
-    if not sizes or any(n <= 0 for n in sizes):
-        raise argparse.ArgumentTypeError("sizes must be positive order counts")
-    return sizes
 
 
 def main() -> int:

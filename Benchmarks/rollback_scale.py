@@ -53,9 +53,9 @@ def run_with_report(command: list, what: str) -> tuple:
     return wall, rss, cpu, report
 
 
-def plan(binary: str, uri: str, steps: str) -> dict:
+def plan(binary: str, uri: str, steps: str, database: str = DATABASE) -> dict:
     """`rollgate plan STEPS`; returns wall seconds and, per step, the estimate and the documents it would change."""
-    command = [binary, "plan", steps, "--uri", uri, "--db", DATABASE, "--checks", CHECKS, "--no-history"]
+    command = [binary, "plan", steps, "--uri", uri, "--db", database, "--checks", CHECKS, "--no-history"]
     wall, rss, _, report = run_with_report(command, f"rollgate plan {steps}")
     entries = report.get("plan")
     if not isinstance(entries, list) or not entries:
@@ -80,10 +80,10 @@ def approval_file(directory: str) -> str:
     return path
 
 
-def rollback(binary: str, uri: str, steps: str) -> dict:
+def rollback(binary: str, uri: str, steps: str, database: str = DATABASE) -> dict:
     """`rollgate rollback STEPS`; returns wall seconds, peak RSS, CPU and, per step, seconds, documents, backups."""
     with tempfile.TemporaryDirectory(prefix="rollgate-rollback-approval-") as directory:
-        command = [binary, "rollback", steps, "--uri", uri, "--db", DATABASE, "--checks", CHECKS,
+        command = [binary, "rollback", steps, "--uri", uri, "--db", database, "--checks", CHECKS,
                    "--operator", "bench", "--approval", approval_file(directory)]
         wall, rss, cpu, report = run_with_report(command, f"rollgate rollback {steps}")
     measured = []
