@@ -75,6 +75,15 @@ extension MongoError {
         }
     }
 
+    /// libmongoc reports a reply that never came as "socket error or timeout", as it does a connection that broke.
+    /// When the failing work lasted at least the reply timeout, it was the timeout: say so, with its length and source.
+    func naming(replyTimeout: Duration, source: String, after elapsed: Duration) -> MongoError {
+        guard case .cannotConnect(let text) = self, text.contains("socket error or timeout"), elapsed >= replyTimeout else {
+            return self
+        }
+        return .timeout("no reply within \(replyTimeout.inSeconds.formatted()) s (\(source)): \(text)")
+    }
+
     /// The text of a `bson_error_t` (its message is a fixed 504-byte C array).
     static func message(of error: bson_error_t) -> String {
         withUnsafeBytes(of: error.message) { raw in
