@@ -199,13 +199,21 @@ struct StepExecutor {
         }
         let (store, backedUp) = try backup(before)
         progress("  backup \(store.name): \(backedUp) entries")
-        let applied = try apply(before)
-        let verification = try verify()
+        let restore = "restore with rollgate reapply \(step.step) --backup \(store.name)"
+        let applied: [PlannedOperation], verification: [String]
+        do {
+            applied = try apply(before)
+            verification = try verify()
+        } catch {
+            // Some operations may have run: the backup is what makes the step restorable, so the outcome names it.
+            return StepOutcome(step: step.step, status: .failed, operations: [], backup: store.name,
+                               backupDocuments: backedUp, verification: [], message: "\(error); \(restore)",
+                               seconds: start.secondsElapsed)
+        }
         let failed = verification.filter { $0.hasPrefix("FAILED") }
         return StepOutcome(step: step.step, status: failed.isEmpty ? .rolledBack : .failed, operations: applied,
                            backup: store.name, backupDocuments: backedUp, verification: verification,
-                           message: failed.isEmpty ? "rolled back and verified"
-                               : "post-conditions not met; restore with rollgate reapply \(step.step) --backup \(store.name)",
+                           message: failed.isEmpty ? "rolled back and verified" : "post-conditions not met; \(restore)",
                            seconds: start.secondsElapsed)
     }
 
