@@ -119,13 +119,7 @@ public final class MongoPool: @unchecked Sendable {
     public func withClient<T>(_ body: (MongoClient) throws -> T) rethrows -> T {
         let raw = mongoc_client_pool_pop(pool)!
         defer { mongoc_client_pool_push(pool, raw) }
-        let start = ContinuousClock.now
-        do {
-            return try body(MongoClient(raw: raw, secrets: secrets))
-        } catch let error as MongoError {
-            throw error.naming(replyTimeout: replyTimeout.limit, source: replyTimeout.source,
-                               after: ContinuousClock.now - start)
-        }
+        return try body(MongoClient(raw: raw, secrets: secrets, replyTimeout: replyTimeout))
     }
 
     /// Runs blocking driver work on a dispatch thread, so that Swift's cooperative threads (one per core) are never

@@ -52,6 +52,18 @@ public enum RollbackRefusal: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// The server failed (gone, timed out) after a step had taken its backup, so its outcome could not be recorded: the
+/// step may be partly rolled back, and its backup restores it.
+public struct RollbackInterrupted: Error, CustomStringConvertible {
+    public let cause: MongoError
+    public let step: Int
+    public let backup: String
+
+    public var description: String {
+        "\(cause); step \(step) may be partly rolled back: restore with rollgate reapply \(step) --backup \(backup)"
+    }
+}
+
 /// What happened to one step.
 public struct StepOutcome: Sendable, Equatable {
     public enum Status: String, Sendable {
@@ -145,8 +157,13 @@ public struct Executor: Sendable {
                 StepOutcome(step: step.step, status: .failed, operations: [], backup: nil, backupDocuments: 0,
                             verification: [], message: "\(error)", seconds: 0)
             }
-            try await pool.run { client in
-                try History.recordExecution(recorded, approval: approval, run: history, entry: entry, in: client.database(database))
+            do {
+                try await pool.run { client in
+                    try History.recordExecution(recorded, approval: approval, run: history, entry: entry, in: client.database(database))
+                }
+            } catch let error as MongoError {
+                guard let backup = recorded.backup else { throw error }
+                throw RollbackInterrupted(cause: error, step: step.step, backup: backup)
             }
             outcomes.append(recorded)
             if recorded.status == .failed, request.mode != "emergency" { break }

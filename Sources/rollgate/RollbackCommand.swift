@@ -139,6 +139,9 @@ func execute(_ request: RollbackRequest, catalog: Catalog, connection: Connectio
     } catch let refusal as RollbackRefusal {
         Terminal.error("rollgate: \(refusal)")
         throw ExitStatus.refused.exitCode
+    } catch let interrupted as RollbackInterrupted {
+        Terminal.error("rollgate: error: \(interrupted)")
+        throw ExitStatus.environment.exitCode
     }
     var health: HealthCheck.Result?
     if request.mode == "emergency" {
