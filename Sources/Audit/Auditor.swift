@@ -45,7 +45,10 @@ public struct Auditor: Sendable {
                 group.addTask { await work(pool) }
             }
             for await result in group {
-                if result.hasError, let lost = await serverLost() { return lost }
+                if result.hasError, let lost = await serverLost() {
+                    group.cancelAll()
+                    return lost
+                }
                 switch result {
                 case let .answers(collection, results, elapsed):
                     answers.merge(results) { $1 }
