@@ -69,7 +69,7 @@ extension MongoError {
         }
         // Server-side errors (API v2 puts them in MONGOC_ERROR_SERVER, write errors in COMMAND/QUERY/WRITE_CONCERN).
         switch Int(code) {
-        case 50: return .timeout(text)                 // MaxTimeMSExpired
+        case 50: return .timeout("the server's time limit (maxTimeMS) ran out: \(text)")  // MaxTimeMSExpired
         case 18: return .authenticationFailed(text)    // AuthenticationFailed
         default: return .server(code: Int(code), message: text, labels: labels)
         }

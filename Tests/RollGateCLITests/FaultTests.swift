@@ -65,7 +65,7 @@ import Testing
         let reports = try AuditCommandTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: reports) }
         // Every probe query of the audit hangs for 60 s; the server dies 3 s into the run, mid-probe.
-        let result = try server.withFailCommand(mode: "alwaysOn", ["failCommands": ["aggregate", "find", "listIndexes"],
+        let result = try server.withFailPoint(mode: "alwaysOn", ["failCommands": ["aggregate", "find", "listIndexes"],
                                                                   "blockConnection": true, "blockTimeMS": 60_000]) {
             DispatchQueue.global().asyncAfter(deadline: .now() + 3) { server.kill() }
             return try RollGateProcess.run(["audit", "--checks", Self.checks, "--report-dir", reports.path, "--timeout", "2"],
@@ -87,7 +87,7 @@ import Testing
         let reports = try AuditCommandTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: reports) }
         // The first of step 23's updates (after the two manifest writes) hangs; the server dies while it does.
-        let result = try server.withFailCommand(mode: ["skip": 2, "times": 1],
+        let result = try server.withFailPoint(mode: ["skip": 2, "times": 1],
                                                 ["failCommands": ["update"], "blockConnection": true, "blockTimeMS": 60_000]) {
             let watcher = Thread {
                 let deadline = Date().addingTimeInterval(60)
@@ -134,7 +134,7 @@ import Testing
         let reports = try AuditCommandTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: reports) }
         // SecantusDB ignores maxTimeMS, so only the client's reply timeout (--probe-timeout + --timeout) can end these.
-        let result = try server.withFailCommand(mode: "alwaysOn", ["failCommands": ["aggregate"], "blockConnection": true,
+        let result = try server.withFailPoint(mode: "alwaysOn", ["failCommands": ["aggregate"], "blockConnection": true,
                                                                   "blockTimeMS": 60_000]) {
             try RollGateProcess.run(["audit", "--steps", "19", "--probe-timeout", "1", "--timeout", "1", "--checks", Self.checks,
                                      "--report-dir", reports.path],
@@ -148,6 +148,23 @@ import Testing
     }
 
     @Test(.enabled(if: PrivateServer.isAvailable, PrivateServer.skipReason))
+    func aProbeOutlivingItsMaxTimeMSBecomesATimeoutFinding() throws {
+        let server = try PrivateServer()
+        let db = "earlybird"
+        try Self.seed(server, db, orders: 300)
+        let reports = try AuditCommandTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: reports) }
+        // mongod's maxTimeAlwaysTimeOut: every operation with a time limit expires at once (the test's own have none).
+        let result = try server.withFailPoint("maxTimeAlwaysTimeOut", mode: "alwaysOn") {
+            try RollGateProcess.run(["audit", "--steps", "19", "--checks", Self.checks, "--report-dir", reports.path],
+                                    environment: ["ROLLGATE_URI": server.uri, "ROLLGATE_DB": db])
+        }
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stdout.contains("probe could not run: timed out: the server's time limit (maxTimeMS) ran out"), "\(result)")
+        #expect(result.stderr.isEmpty, "the audit went on: \(result)")
+    }
+
+    @Test(.enabled(if: PrivateServer.isAvailable, PrivateServer.skipReason))
     func slowRollbackUpdateHonoursOperationTimeoutAndStaysRestorable() throws {
         let server = try PrivateServer()
         let db = "earlybird"
@@ -157,7 +174,7 @@ import Testing
         let reports = try AuditCommandTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: reports) }
         let blocked = Date()
-        let result = try server.withFailCommand(mode: ["skip": 2, "times": 1],
+        let result = try server.withFailPoint(mode: ["skip": 2, "times": 1],
                                                 ["failCommands": ["update"], "blockConnection": true, "blockTimeMS": 8_000]) {
             try RollGateProcess.run(["rollback", "23", "--operator", "asha", "--approval", Self.approvalFor23().path,
                                      "--transaction-limit", "0", "--operation-timeout", "2", "--checks", Self.checks,
@@ -196,7 +213,7 @@ import Testing
 
         // In a transaction (the default on a replica set), the failing update aborts the whole step: nothing changes.
         // Updates 1 and 2 write the backup's manifest; the third is the step's first operation.
-        let inTransaction = try server.withFailCommand(mode: ["skip": 2, "times": 1], ["failCommands": ["update"], "errorCode": 2]) {
+        let inTransaction = try server.withFailPoint(mode: ["skip": 2, "times": 1], ["failCommands": ["update"], "errorCode": 2]) {
             try RollGateProcess.run(arguments, environment: environment)
         }
         #expect(inTransaction.status == 1, "\(inTransaction)")
@@ -204,7 +221,7 @@ import Testing
         #expect(try Self.snapshot(server.pool(), db, collections) == original, "an aborted transaction changed nothing")
 
         // Without one, the first operation runs and the second fails.
-        let midway = try server.withFailCommand(mode: ["skip": 3, "times": 1], ["failCommands": ["update"], "errorCode": 2]) {
+        let midway = try server.withFailPoint(mode: ["skip": 3, "times": 1], ["failCommands": ["update"], "errorCode": 2]) {
             try RollGateProcess.run(arguments + ["--transaction-limit", "0"], environment: environment)
         }
         #expect(midway.status == 1, "\(midway)")

@@ -77,16 +77,22 @@ public final class PrivateServer: @unchecked Sendable {
         try MongoPool(ConnectionSettings(uri: uri, timeout: timeout, appName: "rollgate-test-harness"))
     }
 
-    /// Arms `failCommand` for the `rollgate` runs using `faultURI` while `body` runs, and always turns it off after.
-    public func withFailCommand<T>(mode: BSON, _ data: BSONDocument, _ body: () throws -> T) throws -> T {
-        var scoped = data
-        scoped["appName"] = .string(Self.faultAppName)
-        let pool = try pool(timeout: .seconds(2))  // short: the test may have killed the server by the time it is off
-        try pool.withClient { client in
-            try client.runCommand(["configureFailPoint": "failCommand", "mode": mode, "data": .document(scoped)], db: "admin")
+    /// Arms the fail point `name` while `body` runs, and always turns it off after. A `failCommand` aims only at the
+    /// `rollgate` runs using `faultURI`.
+    public func withFailPoint<T>(_ name: String = "failCommand", mode: BSON, _ data: BSONDocument = [:],
+                                 _ body: () throws -> T) throws -> T {
+        var command: BSONDocument = ["configureFailPoint": .string(name), "mode": mode]
+        if name == "failCommand" {
+            var scoped = data
+            scoped["appName"] = .string(Self.faultAppName)
+            command["data"] = .document(scoped)
+        } else if !data.isEmpty {
+            command["data"] = .document(data)
         }
+        let pool = try pool(timeout: .seconds(2))  // short: the test may have killed the server by the time it is off
+        try pool.withClient { try $0.runCommand(command, db: "admin") }
         defer {
-            _ = try? pool.withClient { try $0.runCommand(["configureFailPoint": "failCommand", "mode": "off"], db: "admin") }
+            _ = try? pool.withClient { try $0.runCommand(["configureFailPoint": .string(name), "mode": "off"], db: "admin") }
         }
         return try body()
     }
