@@ -69,7 +69,7 @@ public final class MongoPool: @unchecked Sendable {
     private let secrets: [String]
     public let settings: ConnectionSettings
     /// The longest the driver waits for a reply (`socketTimeoutMS` in effect), and what set it.
-    public let replyTimeout: (limit: Duration, source: String)
+    let replyTimeout: (limit: Duration, source: String)
 
     public init(_ settings: ConnectionSettings) throws(MongoError) {
         _ = LibMongoc.initialized
