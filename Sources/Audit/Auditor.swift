@@ -8,7 +8,8 @@ import Mongo
 /// Counting probes of all steps that look at the same collection share one `$facet` pass over it; those passes,
 /// index listings, link checks and HTTP checks run concurrently (up to `concurrency` at once). Latency is measured
 /// afterwards, one query at a time with nothing else running, so that concurrency never inflates it. Output order
-/// is the catalog's, whatever order the work finished in. A probe that fails becomes an `error` finding; the run goes on.
+/// is the catalog's, whatever order the work finished in. A probe that fails becomes an `error` finding and the run
+/// goes on, unless the server no longer answers a `ping`: then the audit ends with that error.
 public struct Auditor: Sendable {
     public let catalog: Catalog
     public let pool: MongoPool
@@ -22,7 +23,7 @@ public struct Auditor: Sendable {
         self.options = options
     }
 
-    public func run(steps selected: [Int]) async -> [StepResult] {
+    public func run(steps selected: [Int]) async throws(MongoError) -> [StepResult] {
         let steps = catalog.steps.filter { selected.contains($0.step) }
         var plan = AuditPlan()
         for (stepIndex, step) in steps.enumerated() {
@@ -37,25 +38,31 @@ public struct Auditor: Sendable {
         var durations: [String: Double] = [:]
 
         // Phase 1: everything but latency, concurrently.
-        await withTaskGroup(of: WorkResult.self) { group in
+        let lost: MongoError? = await withTaskGroup(of: WorkResult.self) { group in
             var pending = plan.concurrentWork(database: database, options: options)[...]
             for _ in 0..<max(1, options.concurrency) {
                 guard let work = pending.popFirst() else { break }
                 group.addTask { await work(pool) }
             }
             for await result in group {
+                if result.hasError, let lost = await serverLost() {
+                    group.cancelAll()
+                    return lost
+                }
                 switch result {
                 case let .answers(collection, results, elapsed):
                     answers.merge(results) { $1 }
                     durations[collection] = elapsed
                 case let .indexes(collection, result):
                     indexes[collection] = result
-                case let .findings(slot, produced):
+                case let .findings(slot, produced, _):
                     findings[slot, default: []] += produced
                 }
                 if let work = pending.popFirst() { group.addTask { await work(pool) } }
             }
+            return nil
         }
+        if let lost { throw lost }
 
         for entry in plan.counting {
             let keys = (entry.probe.questions + entry.probe.standalone).map(\.key)
@@ -90,6 +97,7 @@ public struct Auditor: Sendable {
                 QueryCheck.run(probe, maker: maker, database: client.database(database), now: now, timeout: timeout)
             }) ?? []
             findings[entry.slot, default: []] += produced
+            if produced.contains(where: { $0.verdict == .error }), let lost = await serverLost() { throw lost }
         }
 
         return steps.enumerated().map { stepIndex, step in
@@ -97,6 +105,21 @@ public struct Auditor: Sendable {
             return StepResult(step: step.step, title: step.title, kind: step.kind.rawValue, severity: step.severity,
                               approval: step.approval?.rawValue, dependsOn: step.dependsOn, findings: stepFindings,
                               seconds: stepFindings.reduce(0) { $0 + $1.seconds })
+        }
+    }
+}
+
+extension Auditor {
+    /// After a probe error: why the server no longer answers a `ping`, or nil when it does. A server that is gone ends
+    /// the audit at once, rather than turning every remaining probe into an error after its own wait.
+    func serverLost() async -> MongoError? {
+        do {
+            try await pool.run { try $0.ping() }
+            return nil
+        } catch let error as MongoError {
+            return error
+        } catch {
+            return .cannotConnect("\(error)")
         }
     }
 }
@@ -110,7 +133,17 @@ struct Slot: Hashable {
 private enum WorkResult: Sendable {
     case answers(collection: String, [String: Result<[BSONDocument], MongoError>], seconds: Double)
     case indexes(collection: String, Result<[BSONDocument], MongoError>)
-    case findings(Slot, [Finding])
+    /// Findings made directly; `fromDatabase` false for the HTTP checks, whose errors say nothing about the server.
+    case findings(Slot, [Finding], fromDatabase: Bool)
+
+    /// Whether a database probe of this work failed to run.
+    var hasError: Bool {
+        switch self {
+        case .answers(_, let results, _): results.values.contains { $0.failure != nil }
+        case .indexes(_, let result): result.failure != nil
+        case let .findings(_, produced, fromDatabase): fromDatabase && produced.contains { $0.verdict == .error }
+        }
+    }
 }
 
 /// The audit sorted into the kinds of work it takes.
@@ -188,20 +221,22 @@ private struct AuditPlan {
                 let finding = (try? await pool.run { client in
                     LinkCheck.run(entry.probe, maker: entry.maker, database: client.database(database), timeout: timeout)
                 }) ?? entry.maker.error(MongoError.cannotConnect("no client"))
-                return .findings(entry.slot, [finding])
+                return .findings(entry.slot, [finding], fromDatabase: true)
             }
         }
         for entry in http {
             let apiURL = options.apiURL
             work.append { _ in
-                .findings(entry.slot, await HTTPCheck.run(entry.probe, maker: entry.maker, apiURL: apiURL, timeout: timeout))
+                .findings(entry.slot, await HTTPCheck.run(entry.probe, maker: entry.maker, apiURL: apiURL, timeout: timeout),
+                          fromDatabase: false)
             }
         }
         return work
     }
 
-    /// One `$facet` aggregation answering every question about a collection. If it fails, each question is asked
-    /// alone, so that only the probe whose query is at fault gets the error.
+    /// One `$facet` aggregation answering every question about a collection. If the server rejects it, each question
+    /// is asked alone, so that only the probe whose query is at fault gets the error; a timeout or a lost connection
+    /// is every question's error (asking again, one by one, would only multiply the wait).
     static func facetPass(_ questions: [FacetQuestion], collection: String, database: String, timeout: Duration,
                           pool: MongoPool) async -> [String: Result<[BSONDocument], MongoError>] {
         var facets = BSONDocument()
@@ -212,6 +247,9 @@ private struct AuditPlan {
             return Dictionary(uniqueKeysWithValues: questions.enumerated().map { index, question in
                 (question.key, .success(row["q\(index)"]?.arrayValue?.compactMap(\.documentValue) ?? []))
             })
+        }
+        if let failure = combined.failure, failure.serverCode == nil {
+            return Dictionary(uniqueKeysWithValues: questions.map { ($0.key, .failure(failure)) })
         }
         var results: [String: Result<[BSONDocument], MongoError>] = [:]
         for question in questions {

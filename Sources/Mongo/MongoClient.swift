@@ -6,10 +6,15 @@ import Foundation
 public final class MongoClient {
     let raw: OpaquePointer
     let secrets: [String]
+    /// The pool's reply timeout and what set it, to name a timeout as such.
+    let replyTimeout: (limit: Duration, source: String)
+    /// When the current driver call began (set before each call that waits for the server).
+    var callStarted = ContinuousClock.now
 
-    init(raw: OpaquePointer, secrets: [String]) {
+    init(raw: OpaquePointer, secrets: [String], replyTimeout: (limit: Duration, source: String)) {
         self.raw = raw
         self.secrets = secrets
+        self.replyTimeout = replyTimeout
     }
 
     public func database(_ name: String) -> MongoDatabase { MongoDatabase(client: self, name: name) }
@@ -24,6 +29,7 @@ public final class MongoClient {
         let commandBSON = try OwnedBSON(command)
         let opts = try options(BSONDocument(), session: session)
         var error = bson_error_t()
+        callStarted = .now
         let (ok, reply) = try LibBSON.withReply { (reply) throws(MongoError) in
             switch kind {
             case .read: mongoc_client_read_command_with_opts(raw, db, commandBSON.pointer, nil, opts.pointer, reply, &error)
@@ -61,6 +67,7 @@ public final class MongoClient {
 
     func fail(_ error: bson_error_t, reply: BSONDocument? = nil) -> MongoError {
         MongoError.from(error, reply: reply, redacting: secrets)
+            .naming(replyTimeout: replyTimeout.limit, source: replyTimeout.source, after: .now - callStarted)
     }
 
     /// Encodes an options document, adding the session's id when there is one.
@@ -150,6 +157,7 @@ public final class MongoSession {
             }
             commit: while true {
                 var commitError = bson_error_t()
+                client.callStarted = .now
                 let (committed, reply) = try LibBSON.withReply { (reply) throws(MongoError) in
                     mongoc_client_session_commit_transaction(raw, reply, &commitError)
                 }

@@ -21,6 +21,7 @@ public struct MongoCollection {
         let filterBSON = try OwnedBSON(filter)
         let opts = try client.options(options.document, session: session)
         var error = bson_error_t()
+        client.callStarted = .now
         let (count, reply) = try withHandle { (handle) throws(MongoError) in
             try LibBSON.withReply { reply in
                 mongoc_collection_count_documents(handle, filterBSON.pointer, opts.pointer, nil, reply, &error)
@@ -33,6 +34,7 @@ public struct MongoCollection {
     /// The server's estimate from collection metadata: instant, but ignores filters.
     public func estimatedCount() throws(MongoError) -> Int {
         var error = bson_error_t()
+        client.callStarted = .now
         let (count, reply) = try withHandle { (handle) throws(MongoError) in
             try LibBSON.withReply { reply in
                 mongoc_collection_estimated_document_count(handle, nil, nil, reply, &error)
@@ -91,6 +93,7 @@ public struct MongoCollection {
         var pointers: [OpaquePointer?] = owned.map(\.pointer)
         let opts = try client.options(["ordered": .bool(ordered)], session: session)
         var error = bson_error_t()
+        client.callStarted = .now
         let (ok, reply) = try withHandle { (handle) throws(MongoError) in
             try LibBSON.withReply { reply in
                 withExtendedLifetime(owned) {
@@ -120,6 +123,7 @@ public struct MongoCollection {
             defer { mongoc_bulk_operation_destroy(bulk) }
             for model in models { try model.add(to: bulk, client: client) }
             var error = bson_error_t()
+            client.callStarted = .now
             let (status, reply) = try LibBSON.withReply { reply in
                 mongoc_bulk_operation_execute(bulk, reply, &error)
             }
@@ -166,6 +170,7 @@ public final class MongoCursor {
     /// The next document, or nil when the cursor is exhausted.
     public func next() throws(MongoError) -> BSONDocument? {
         var document: OpaquePointer?
+        client.callStarted = .now
         if mongoc_cursor_next(raw, &document), let document {
             return try LibBSON.decode(document)
         }

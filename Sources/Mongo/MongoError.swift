@@ -69,10 +69,19 @@ extension MongoError {
         }
         // Server-side errors (API v2 puts them in MONGOC_ERROR_SERVER, write errors in COMMAND/QUERY/WRITE_CONCERN).
         switch Int(code) {
-        case 50: return .timeout(text)                 // MaxTimeMSExpired
+        case 50: return .timeout("the server's time limit (maxTimeMS) ran out: \(text)")  // MaxTimeMSExpired
         case 18: return .authenticationFailed(text)    // AuthenticationFailed
         default: return .server(code: Int(code), message: text, labels: labels)
         }
+    }
+
+    /// libmongoc reports a reply that never came as "socket error or timeout", as it does a connection that broke.
+    /// When the failing work lasted at least the reply timeout, it was the timeout: say so, with its length and source.
+    func naming(replyTimeout: Duration, source: String, after elapsed: Duration) -> MongoError {
+        guard case .cannotConnect(let text) = self, text.contains("socket error or timeout"), elapsed >= replyTimeout else {
+            return self
+        }
+        return .timeout("no reply within \(replyTimeout.inSeconds.formatted()) s (\(source)): \(text)")
     }
 
     /// The text of a `bson_error_t` (its message is a fixed 504-byte C array).

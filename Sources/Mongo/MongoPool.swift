@@ -40,11 +40,21 @@ public struct ConnectionSettings: Sendable {
     /// How long to look for a usable server (and to open a connection) before giving up. Applied unless the URI sets
     /// `serverSelectionTimeoutMS` / `connectTimeoutMS` itself.
     public var timeout: Duration
+    /// How long one operation may wait for the server's reply before it fails with `MongoError.timeout`: the client's
+    /// own bound, which holds whether or not the server honours `maxTimeMS`. Applied as `socketTimeoutMS` unless the
+    /// URI sets it; nil keeps libmongoc's default (5 minutes).
+    public var operationTimeout: Duration?
+    /// What set `operationTimeout`, for the message of a timeout (`--operation-timeout`).
+    public var operationTimeoutSource: String
+    /// The application name sent in the handshake, unless the URI sets `appName`.
     public var appName: String
 
-    public init(uri: String, timeout: Duration = .seconds(5), appName: String = "rollgate") {
+    public init(uri: String, timeout: Duration = .seconds(5), operationTimeout: Duration? = nil,
+                operationTimeoutSource: String = "--operation-timeout", appName: String = "rollgate") {
         self.uri = uri
         self.timeout = timeout
+        self.operationTimeout = operationTimeout
+        self.operationTimeoutSource = operationTimeoutSource
         self.appName = appName
     }
 
@@ -58,6 +68,8 @@ public final class MongoPool: @unchecked Sendable {
     private let pool: OpaquePointer
     private let secrets: [String]
     public let settings: ConnectionSettings
+    /// The longest the driver waits for a reply (`socketTimeoutMS` in effect), and what set it.
+    let replyTimeout: (limit: Duration, source: String)
 
     public init(_ settings: ConnectionSettings) throws(MongoError) {
         _ = LibMongoc.initialized
@@ -78,12 +90,26 @@ public final class MongoPool: @unchecked Sendable {
             // A host that accepts and never answers blocks for connectTimeoutMS, whatever the selection timeout says.
             mongoc_uri_set_option_as_int32(uri, MONGOC_URI_CONNECTTIMEOUTMS, max(timeoutMS, 1))
         }
+        var replyTimeoutSource = "socketTimeoutMS in the connection string"
+        if !mongoc_uri_has_option(uri, MONGOC_URI_SOCKETTIMEOUTMS) {
+            if let operationTimeout = settings.operationTimeout {
+                mongoc_uri_set_option_as_int32(uri, MONGOC_URI_SOCKETTIMEOUTMS,
+                                               max(Int32(clamping: operationTimeout.milliseconds), 1))
+                replyTimeoutSource = settings.operationTimeoutSource
+            } else {
+                replyTimeoutSource = "the driver's default socketTimeoutMS"
+            }
+        }
+        replyTimeout = (.milliseconds(mongoc_uri_get_option_as_int32(uri, MONGOC_URI_SOCKETTIMEOUTMS, 300_000)),
+                        replyTimeoutSource)
 
         guard let pool = mongoc_client_pool_new_with_error(uri, &error) else {
             throw MongoError.invalidURI(Redactor.redact(MongoError.message(of: error), secrets: secrets))
         }
         mongoc_client_pool_set_error_api(pool, 2)
-        mongoc_client_pool_set_appname(pool, settings.appName)
+        if !mongoc_uri_has_option(uri, MONGOC_URI_APPNAME) {
+            mongoc_client_pool_set_appname(pool, settings.appName)
+        }
         self.pool = pool
     }
 
@@ -93,7 +119,7 @@ public final class MongoPool: @unchecked Sendable {
     public func withClient<T>(_ body: (MongoClient) throws -> T) rethrows -> T {
         let raw = mongoc_client_pool_pop(pool)!
         defer { mongoc_client_pool_push(pool, raw) }
-        return try body(MongoClient(raw: raw, secrets: secrets))
+        return try body(MongoClient(raw: raw, secrets: secrets, replyTimeout: replyTimeout))
     }
 
     /// Runs blocking driver work on a dispatch thread, so that Swift's cooperative threads (one per core) are never

@@ -53,6 +53,18 @@ public enum RollbackRefusal: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// The server failed (gone, timed out) after a step had taken its backup, so its outcome could not be recorded: the
+/// step may be partly rolled back, and its backup restores it.
+public struct RollbackInterrupted: Error, CustomStringConvertible {
+    public let cause: MongoError
+    public let step: Int
+    public let backup: String
+
+    public var description: String {
+        "\(cause); step \(step) may be partly rolled back: restore with rollgate reapply \(step) --backup \(backup)"
+    }
+}
+
 /// What happened to one step.
 public struct StepOutcome: Sendable, Equatable {
     public enum Status: String, Sendable {
@@ -144,8 +156,13 @@ public struct Executor: Sendable {
                 StepOutcome(step: step.step, status: .failed, operations: [], backup: nil, backupDocuments: 0,
                             verification: [], message: "\(error)", seconds: 0)
             }
-            try await pool.run { client in
-                try History.recordExecution(recorded, approval: approval, run: history, entry: entry, in: client.database(database))
+            do {
+                try await pool.run { client in
+                    try History.recordExecution(recorded, approval: approval, run: history, entry: entry, in: client.database(database))
+                }
+            } catch let error as MongoError {
+                guard let backup = recorded.backup else { throw error }
+                throw RollbackInterrupted(cause: error, step: step.step, backup: backup)
             }
             outcomes.append(recorded)
             if recorded.status == .failed, request.mode != "emergency" { break }
@@ -201,17 +218,25 @@ struct StepExecutor {
         let (store, backedUp) = try backup(before)
         progress("  backup \(store.name): \(backedUp) entries")
         let backedUpAt = start.secondsElapsed
-        let applied = try apply(before)
-        let appliedAt = start.secondsElapsed
-        let verification = try verify()
+        let restore = "restore with rollgate reapply \(step.step) --backup \(store.name)"
+        let applied: [PlannedOperation], verification: [String], appliedAt: Double
+        do {
+            applied = try apply(before)
+            appliedAt = start.secondsElapsed
+            verification = try verify()
+        } catch {
+            // Some operations may have run: the backup is what makes the step restorable, so the outcome names it.
+            return StepOutcome(step: step.step, status: .failed, operations: [], backup: store.name,
+                               backupDocuments: backedUp, verification: [], message: "\(error); \(restore)",
+                               seconds: start.secondsElapsed)
+        }
         Self.logger.debug("step \(step.step) phases", metadata: [
             "count s": "\(counted)", "backup s": "\(backedUpAt - counted)", "apply s": "\(appliedAt - backedUpAt)",
             "verify s": "\(start.secondsElapsed - appliedAt)"])
         let failed = verification.filter { $0.hasPrefix("FAILED") }
         return StepOutcome(step: step.step, status: failed.isEmpty ? .rolledBack : .failed, operations: applied,
                            backup: store.name, backupDocuments: backedUp, verification: verification,
-                           message: failed.isEmpty ? "rolled back and verified"
-                               : "post-conditions not met; restore with rollgate reapply \(step.step) --backup \(store.name)",
+                           message: failed.isEmpty ? "rolled back and verified" : "post-conditions not met; \(restore)",
                            seconds: start.secondsElapsed)
     }
 

@@ -70,13 +70,16 @@ struct AuditCommand: AsyncParsableCommand {
             let clock = ContinuousClock.now
             let catalog = try Catalog.load(directory: URL(fileURLWithPath: checks))
             let selected = try StepSelection.parse(steps, available: catalog.stepNumbers)
-            let pool = try connection.makePool()
+            // The server is asked to stop a probe after --probe-timeout (maxTimeMS); the client waits --timeout longer,
+            // so a server that ignores maxTimeMS, or stops answering, still cannot hold the audit.
+            let pool = try connection.makePool(defaultOperationTimeout: (probeTimeout + connection.timeout,
+                                                                        "--probe-timeout + --timeout"))
             try await pool.run { try $0.ping() }
 
             let options = AuditOptions(expectation: expect, apiURL: apiURL.flatMap(URL.init(string:)),
                                        concurrency: concurrency, probeTimeout: .milliseconds(Int64(probeTimeout * 1000)),
                                        now: started)
-            let results = await Auditor(catalog: catalog, pool: pool, database: connection.databaseName,
+            let results = try await Auditor(catalog: catalog, pool: pool, database: connection.databaseName,
                                         options: options).run(steps: selected)
             let run = RunResult(command: "audit", toolVersion: RollGate.configuration.version, startedAt: started,
                                 seconds: clock.secondsElapsed, server: pool.settings.displayURI,

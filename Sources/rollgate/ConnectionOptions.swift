@@ -20,9 +20,18 @@ struct ConnectionOptions: ParsableArguments {
                                             valueName: "seconds"))
     var timeout: Double = 5
 
+    @Option(name: .customLong("operation-timeout"), help: ArgumentHelp(
+        "Seconds to wait for the server's reply to one operation before failing (socketTimeoutMS).",
+        discussion: "Default: the URI's socketTimeoutMS, else 300; for audit, --probe-timeout plus --timeout.",
+        valueName: "seconds"))
+    var operationTimeout: Double?
+
     func validate() throws {
         guard timeout > 0, timeout <= 600 else {
             throw ValidationError("--timeout must be between 0 and 600 seconds, got \(timeout)")
+        }
+        if let operationTimeout, !(operationTimeout > 0 && operationTimeout <= 86_400) {
+            throw ValidationError("--operation-timeout must be between 0 and 86400 seconds, got \(operationTimeout)")
         }
         if let db, db.isEmpty || db.contains(where: { "/\\. \"$".contains($0) }) {
             throw ValidationError("--db '\(db)' is not a valid database name")
@@ -37,7 +46,13 @@ struct ConnectionOptions: ParsableArguments {
         db ?? ProcessInfo.processInfo.environment["ROLLGATE_DB"] ?? Self.defaultDatabase
     }
 
-    func makePool() throws(MongoError) -> MongoPool {
-        try MongoPool(ConnectionSettings(uri: resolvedURI, timeout: .milliseconds(Int64(timeout * 1000))))
+    /// A pool for these options. `defaultOperationTimeout` (seconds, and the options it comes from) applies when
+    /// `--operation-timeout` is not given.
+    func makePool(defaultOperationTimeout: (seconds: Double, source: String)? = nil) throws(MongoError) -> MongoPool {
+        let (seconds, source) = operationTimeout.map { ($0, "--operation-timeout") }
+            ?? defaultOperationTimeout.map { ($0.seconds, $0.source) } ?? (nil, "")
+        return try MongoPool(ConnectionSettings(
+            uri: resolvedURI, timeout: .milliseconds(Int64(timeout * 1000)),
+            operationTimeout: seconds.map { .milliseconds(Int64($0 * 1000)) }, operationTimeoutSource: source))
     }
 }

@@ -139,6 +139,9 @@ func execute(_ request: RollbackRequest, catalog: Catalog, connection: Connectio
     } catch let refusal as RollbackRefusal {
         Terminal.error("rollgate: \(refusal)")
         throw ExitStatus.refused.exitCode
+    } catch let interrupted as RollbackInterrupted {
+        Terminal.error("rollgate: error: \(interrupted)")
+        throw ExitStatus.environment.exitCode
     }
     var health: HealthCheck.Result?
     if request.mode == "emergency" {
@@ -166,9 +169,9 @@ func execute(_ request: RollbackRequest, catalog: Catalog, connection: Connectio
     }
     print("Reports: " + written.map(\.relativePath).joined(separator: ", "))
     if outcomes.contains(where: { $0.status == .failed }) || health?.healthy == false {
-        let failed = outcomes.filter { $0.status == .failed }
-        for outcome in failed where outcome.backup != nil {
-            Terminal.error("rollgate: step \(outcome.step) failed; restore it with: rollgate reapply \(outcome.step) --backup \(outcome.backup!)")
+        // One line per failed step: the cause, and for a step that changed data, the reapply that restores it.
+        for outcome in outcomes where outcome.status == .failed {
+            Terminal.error("rollgate: error: step \(outcome.step) failed: \(outcome.message)")
         }
         throw ExitStatus.findings.exitCode
     }

@@ -30,7 +30,7 @@ struct AuditTests {
 
     static func audit(_ pool: MongoPool, _ database: String, expect: ExpectedState = .applied) async throws -> RunResult {
         let catalog = try Catalog.load(directory: checks)
-        let steps = await Auditor(catalog: catalog, pool: pool, database: database,
+        let steps = try await Auditor(catalog: catalog, pool: pool, database: database,
                                   options: AuditOptions(expectation: expect)).run(steps: catalog.stepNumbers)
         let run = RunResult(command: "audit", toolVersion: "test", startedAt: Date(), seconds: 1, server: "test",
                             database: database, expectation: expect.rawValue, failOn: .error, steps: steps)
@@ -143,7 +143,7 @@ struct AuditTests {
             // A pipeline the server rejects at run time (the loader cannot know $unwind needs a path).
             step.probes[1].kind = .count(CountProbe(collection: "delivery_statuses", filter: nil,
                                                     pipeline: [["$unwind": "no-dollar"]], max: 0))
-            let steps = await Auditor(catalog: try Catalog(steps: [step]), pool: pool, database: database,
+            let steps = try await Auditor(catalog: try Catalog(steps: [step]), pool: pool, database: database,
                                       options: AuditOptions()).run(steps: [27])
             let verdicts = steps[0].findings.map(\.verdict)
             #expect(verdicts == [.passed, .error, .passed], "\(steps[0].findings.map(\.message))")

@@ -10,7 +10,7 @@ import Testing
         let catalog = try Catalog.load(directory: AuditTests.checks)
         var step = try #require(catalog.step(24))
         step.dependsOn = []
-        let results = await Auditor(catalog: try Catalog(steps: [step]), pool: try MongoPoolForHTTP.make(), database: "unused",
+        let results = try await Auditor(catalog: try Catalog(steps: [step]), pool: try MongoPoolForHTTP.make(), database: "unused",
                                     options: AuditOptions(apiURL: URL(string: "http://127.0.0.1:9")!,
                                                           probeTimeout: .seconds(3))).run(steps: [24])
         #expect(results[0].findings.allSatisfy { $0.verdict == .error && $0.code == "RG-PROBE-001" }, "\(results[0].findings)")

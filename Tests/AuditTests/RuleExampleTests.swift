@@ -47,7 +47,7 @@ struct RuleExampleTests {
             try db.collection(collection).insertMany([example.document])
             for (other, documents) in example.context { try db.collection(other).insertMany(documents) }
         }
-        let results = await Auditor(catalog: try Catalog(steps: [step]), pool: pool, database: database,
+        let results = try await Auditor(catalog: try Catalog(steps: [step]), pool: pool, database: database,
                                     options: AuditOptions()).run(steps: [step.step])
         let findings = results[0].findings.filter { $0.verdict != .skipped }
         #expect(!findings.isEmpty)

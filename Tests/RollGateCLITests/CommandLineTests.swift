@@ -27,6 +27,7 @@ import Testing
         ["seed", "--as-of", "yesterday"],
         ["seed", "--batch-size", "0"],
         ["doctor", "--timeout", "-1"],
+        ["audit", "--operation-timeout", "0"],
         ["doctor", "--db", "earl/bird"],
         ["doctor", "--no-such-flag"],
         ["no-such-command"],
