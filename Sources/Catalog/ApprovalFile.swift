@@ -74,14 +74,14 @@ public enum ApprovalFile {
         let text = scalar.string.trimmingCharacters(in: .whitespaces)
         let pattern = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/
         guard let match = text.wholeMatch(of: pattern) else {
-            throw value.invalid("'\(text)' is not a full ISO 8601 timestamp (e.g. 2026-12-01T18:00:00Z or "
+            throw value.invalid("\(text.quoted) is not a full ISO 8601 timestamp (e.g. 2026-12-01T18:00:00Z or "
                 + "2026-12-01T18:00:00+05:30; without an offset the time is UTC)")
         }
         var offsetSeconds = 0
         if let zone = match.8, zone != "Z" {
             let digits = zone.dropFirst().replacingOccurrences(of: ":", with: "")
             let hours = Int(digits.prefix(2)) ?? 0, minutes = Int(digits.suffix(2)) ?? 0
-            guard hours <= 14, minutes < 60 else { throw value.invalid("'\(zone)' is not a valid UTC offset") }
+            guard hours <= 14, minutes < 60 else { throw value.invalid("\(zone.quoted) is not a valid UTC offset") }
             offsetSeconds = (hours * 3600 + minutes * 60) * (zone.hasPrefix("-") ? -1 : 1)
         }
         var calendar = Calendar(identifier: .gregorian)
@@ -89,7 +89,7 @@ public enum ApprovalFile {
         let components = DateComponents(year: Int(match.1), month: Int(match.2), day: Int(match.3), hour: Int(match.4),
                                         minute: Int(match.5), second: match.6.flatMap { Int($0) } ?? 0)
         guard components.isValidDate(in: calendar), let date = calendar.date(from: components) else {
-            throw value.invalid("'\(text)' is not a real date and time")
+            throw value.invalid("\(text.quoted) is not a real date and time")
         }
         let fraction = match.7.flatMap { Double("0" + $0) } ?? 0
         return date.addingTimeInterval(fraction)

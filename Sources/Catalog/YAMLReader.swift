@@ -29,7 +29,7 @@ struct YAMLValue {
                 throw .invalidYAML(SourceLocation(file: file, line: mark.line, column: mark.column), reason: problem)
             case let .duplicatedKeysInMapping(duplicates, context):
                 throw .invalidYAML(SourceLocation(file: file, line: context.mark.line),
-                                   reason: "duplicate key \(duplicates.joined(separator: ", "))")
+                                   reason: "duplicate key \(duplicates.map(\.quoted).joined(separator: ", "))")
             case let .reader(problem, offset, _, _):
                 // libyaml counts the offset in bytes of the UTF-8 text.
                 let line = offset.map { text.utf8.prefix($0).count { $0 == UInt8(ascii: "\n") } + 1 } ?? 0
@@ -83,11 +83,11 @@ struct YAMLValue {
         case .alias: return "an alias"
         case .scalar:
             switch tagName {
-            case .int: return "an integer (\(node.string ?? ""))"
-            case .float: return "a number (\(node.string ?? ""))"
-            case .bool: return "a boolean (\(node.string ?? ""))"
+            case .int: return "an integer (\((node.string ?? "").excerpt))"
+            case .float: return "a number (\((node.string ?? "").excerpt))"
+            case .bool: return "a boolean (\((node.string ?? "").excerpt))"
             case .null: return "null"
-            default: return "a string ('\(node.string ?? "")')"
+            default: return "a string (\((node.string ?? "").quoted))"
             }
         }
     }
@@ -150,7 +150,7 @@ struct YAMLValue {
     func oneOf<E: RawRepresentable & CaseIterable>(_ type: E.Type) throws(CatalogError) -> E where E.RawValue == String {
         let text = try string()
         guard let value = E(rawValue: text) else {
-            throw invalid("'\(text)' is not one of: \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw invalid("\(text.quoted) is not one of: \(E.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return value
     }
@@ -189,6 +189,10 @@ struct YAMLValue {
         for (key, value) in mapping {
             guard let name = key.string, YAMLValue(node: key, path: path, file: file).tagName == .str || YAMLValue(node: key, path: path, file: file).tagName == .int else {
                 throw YAMLValue(node: key, path: path, file: file).wrongType("a string key")
+            }
+            // libbson ends a key at its first NUL: "$where\0" would reach the server as "$where".
+            guard !name.contains("\0") else {
+                throw YAMLValue(node: key, path: path, file: file).invalid("a field name must not contain a NUL character")
             }
             document.append(name, try YAMLValue(node: value, path: "\(path).\(name)", file: file).bson())
         }
