@@ -120,11 +120,12 @@ enum FilterValidator {
 /// `{{name}}` placeholders in rule-file queries, filled in when a probe runs: dates relative to now, and values
 /// sampled from the data.
 public enum Placeholder {
-    /// Built-in names: `now`, `today` (UTC midnight), `tomorrow`, `days_ago:N`, `days_ahead:N`.
+    /// Built-in names: `now`, `today` (UTC midnight), `tomorrow`, `days_ago:N`, `days_ahead:N` (N up to 36,500: a
+    /// larger N would put the date beyond what a BSON date holds).
     static func isBuiltIn(_ name: String) -> Bool {
         if ["now", "today", "tomorrow"].contains(name) { return true }
         for prefix in ["days_ago:", "days_ahead:"] where name.hasPrefix(prefix) {
-            return Int(name.dropFirst(prefix.count)).map { $0 >= 0 } ?? false
+            return Int(name.dropFirst(prefix.count)).map { (0...36_500).contains($0) } ?? false
         }
         return false
     }
@@ -148,7 +149,7 @@ public enum Placeholder {
     static func validate(_ bson: BSON, sampled: Set<String>, at value: YAMLValue) throws(CatalogError) {
         for name in names(in: bson) where !isBuiltIn(name) && !sampled.contains(name) {
             throw value.invalid("unknown placeholder {{\(name.excerpt)}} (built in: now, today, tomorrow, days_ago:N, "
-                + "days_ahead:N; others must be declared under 'sample')")
+                + "days_ahead:N with N from 0 to 36500; others must be declared under 'sample')")
         }
     }
 }

@@ -122,7 +122,8 @@ struct YAMLValue {
     }
 
     func int() throws(CatalogError) -> Int {
-        guard case .scalar = node, tagName == .int, let value = node.int else { throw wrongType("an integer") }
+        guard case .scalar = node, tagName == .int else { throw wrongType("an integer") }
+        guard let value = node.int else { throw invalid("integer out of range") }
         return value
     }
 
