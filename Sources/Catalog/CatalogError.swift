@@ -43,7 +43,7 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
     private var message: String {
         switch self {
         case let .unreadable(file, reason):
-            "\(file): cannot read rule file: \(reason)"
+            "\(file): cannot read: \(reason)"
         case let .noRuleFiles(directory):
             "\(directory): no rule files (*.yaml) found"
         case let .invalidYAML(location, reason):
@@ -71,11 +71,15 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension StringProtocol {
-    /// The text on one line: control characters (newlines, tabs, NUL, …) escaped as `\n`, `\t`, `\0`, ….
+    /// The text on one line: control characters (newlines, tabs, NUL, …) escaped as `\n`, `\t`, `\0`, …, and so are
+    /// the line and paragraph separators and invisible format characters (a right-to-left override could disguise
+    /// the rest of the message).
     var oneLine: String {
-        guard unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return String(self) }
-        return unicodeScalars.map { $0.properties.generalCategory == .control ? $0.escaped(asASCII: true) : String($0) }
-            .joined()
+        func hidden(_ scalar: Unicode.Scalar) -> Bool {
+            [.control, .format, .lineSeparator, .paragraphSeparator].contains(scalar.properties.generalCategory)
+        }
+        guard unicodeScalars.contains(where: hidden) else { return String(self) }
+        return unicodeScalars.map { hidden($0) ? $0.escaped(asASCII: true) : String($0) }.joined()
     }
 
     /// The text as a message shows a value from a file or an argument: on one line, and cut after 60 characters so

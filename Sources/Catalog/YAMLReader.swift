@@ -26,7 +26,9 @@ struct YAMLValue {
         } catch let error as YamlError {
             switch error {
             case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
-                throw .invalidYAML(SourceLocation(file: file, line: mark.line, column: mark.column), reason: problem)
+                // libyaml's own wording names its C function.
+                let reason = problem.hasPrefix("Maximum nesting level") ? "nested more than 1000 levels deep" : problem
+                throw .invalidYAML(SourceLocation(file: file, line: mark.line, column: mark.column), reason: reason)
             case let .duplicatedKeysInMapping(duplicates, context):
                 throw .invalidYAML(SourceLocation(file: file, line: context.mark.line),
                                    reason: "duplicate key \(duplicates.map(\.quoted).joined(separator: ", "))")
