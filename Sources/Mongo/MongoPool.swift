@@ -87,6 +87,9 @@ public final class MongoPool: @unchecked Sendable {
         self.settings = settings
         self.secrets = Redactor.secrets(inURI: settings.uri)
 
+        guard !settings.uri.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw MongoError.invalidURI("it contains a control character (a newline or a tab?)")
+        }
         var error = bson_error_t()
         guard let uri = mongoc_uri_new_with_error(settings.uri, &error) else {
             throw MongoError.invalidURI(Redactor.redact(MongoError.message(of: error), secrets: secrets))

@@ -24,20 +24,20 @@ func reportingFailures(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as MongoError {
-        Terminal.error("rollgate: error: \(error)")
+        Terminal.failure("\(error)")
         if case .invalidURI = error { throw ExitStatus.invalidInput.exitCode }
         throw ExitStatus.environment.exitCode
     } catch let error as SeedError {
-        Terminal.error("rollgate: error: \(error)")
+        Terminal.failure("\(error)")
         throw ExitStatus.refused.exitCode
     } catch let error as CatalogError {
-        Terminal.error("rollgate: error: \(error)")
+        Terminal.failure("\(error)")
         throw ExitStatus.invalidInput.exitCode
     } catch let error as StepSelection.Invalid {
-        Terminal.error("rollgate: error: invalid steps: \(error)")
+        Terminal.failure("invalid steps: \(error)")
         throw ExitStatus.invalidInput.exitCode
     } catch let error as ReportError {
-        Terminal.error("rollgate: error: \(error)")
+        Terminal.failure("\(error)")
         throw ExitStatus.environment.exitCode
     }
 }
