@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Findings", "CLibXML2"],
                     resources: [.copy("Expected")]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Mongo", "Seed", "TestSupport"],
-                    resources: [.copy("BrokenRules"), .copy("Hostile")]),
+                    resources: [.copy("BrokenRules")]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Catalog", "Findings", "Mongo", "Seed", "Reports",
                                                        "TestSupport"]),
         .testTarget(name: "RollbackTests", dependencies: ["Rollback", "Catalog", "Findings", "Mongo", "Seed",

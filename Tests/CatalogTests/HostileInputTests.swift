@@ -1,46 +1,7 @@
 import Catalog
 import Foundation
+import TestSupport
 import Testing
-
-/// One file of the hostile corpus in `Hostile/`: its first line says how it must be refused,
-/// `# expect: LINE: TEXT` (`-` for an error that names the file only).
-struct HostileFile: CustomTestStringConvertible, Sendable {
-    let url: URL
-    let line: Int?
-    let text: String
-
-    var name: String { url.lastPathComponent }
-    var testDescription: String { name }
-
-    /// Every file of `Hostile/<folder>`, in name order, from the repository (the CLI tests have no bundle of their own).
-    static func corpus(_ folder: String) -> [HostileFile] {
-        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Hostile").appendingPathComponent(folder)
-        let files = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? []
-        return files.filter { $0.pathExtension == "yaml" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
-            .map { url in
-                let data = (try? Data(contentsOf: url)) ?? Data()
-                let header = String(decoding: data.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
-                guard header.hasPrefix("# expect: "), let colon = header.dropFirst(10).firstIndex(of: ":") else {
-                    return HostileFile(url: url, line: nil, text: "a '# expect: LINE: TEXT' first line")
-                }
-                let line = Int(header[header.index(header.startIndex, offsetBy: 10)..<colon])
-                let text = header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-                return HostileFile(url: url, line: line, text: text)
-            }
-    }
-}
-
-/// Checks a refusal: one short line that starts with the file (and line) and says what is wrong.
-func expectRefusal(_ message: String?, file: String, line: Int?, text: String,
-                   sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-    guard let message else { Issue.record("not refused", sourceLocation: sourceLocation); return }
-    let prefix = line.map { "\(file):\($0)" } ?? "\(file):"
-    #expect(message.hasPrefix(prefix), "\(message)", sourceLocation: sourceLocation)
-    #expect(message.contains(text), "\(message)", sourceLocation: sourceLocation)
-    #expect(!message.contains("\n") && !message.contains("\r"), "one line: \(message)", sourceLocation: sourceLocation)
-    #expect(message.count < 400, "short: \(message.count) characters", sourceLocation: sourceLocation)
-}
 
 /// Malformed and malicious rule files, approval files and STEPS strings: each is refused with one line naming the
 /// file and line (or the argument), never a crash, a hang or a generic error.
