@@ -1,5 +1,5 @@
 import Foundation
-import CYaml
+import CYaml  // the libyaml Yams builds: its scanner finds aliases before Yams expands them
 import Mongo
 import Yams
 
