@@ -40,18 +40,7 @@ public struct Approval: Sendable, Equatable, Codable {
 public enum ApprovalFile {
     public static func load(_ url: URL) throws(CatalogError) -> [Approval] {
         let name = url.relativePath
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw CatalogError.unreadable(file: name, reason: (error as NSError).localizedDescription)
-        }
-        guard data.count <= 1_048_576 else {
-            throw CatalogError.unreadable(file: name, reason: "larger than 1 MiB; an approval file is a few lines")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw CatalogError.unreadable(file: name, reason: "not UTF-8 text")
-        }
+        let text = try Catalog.readText(url, name: name, tooLarge: "larger than 1 MiB; an approval file is a few lines")
         return try parse(text, file: name)
     }
 

@@ -68,6 +68,24 @@ import Testing
         #expect(approvalError?.description.hasPrefix(url.relativePath) == true, "\(String(describing: approvalError))")
     }
 
+    /// `/dev/zero` never ends and a pipe may never answer: both are refused before anything is read.
+    @Test func devicesPipesAndDirectoriesAreNotRead() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("directory.yaml"),
+                                                withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createSymbolicLink(at: directory.appendingPathComponent("zero.yaml"),
+                                                   withDestinationURL: URL(fileURLWithPath: "/dev/zero"))
+        #expect(mkfifo(directory.appendingPathComponent("pipe.yaml").path, 0o600) == 0)
+        for name in ["directory.yaml", "zero.yaml", "pipe.yaml"] {
+            let url = directory.appendingPathComponent(name)
+            let error = #expect(throws: CatalogError.self) { try Catalog.loadFile(url, displayName: name) }
+            #expect(error?.description == "\(name): cannot read: not a regular file")
+            let approvalError = #expect(throws: CatalogError.self) { try ApprovalFile.load(url) }
+            #expect(approvalError?.description.hasSuffix("cannot read: not a regular file") == true)
+        }
+    }
+
     @Test func aUTF8ByteOrderMarkIsNotAnError() throws {
         let text = "\u{FEFF}" + (try String(contentsOf: CatalogTests.checks.appendingPathComponent(
             "step-20-delivery-order-id.yaml"), encoding: .utf8))
