@@ -108,6 +108,10 @@ struct RuleFileParser {
             try map.finish(allowed: common + ["pattern", "fields"])
             let patternValue = try map.required("pattern")
             let pattern = try patternValue.nonEmptyString()
+            // Swift's regex parser recurses into every bracket: 5,000 of them overflow the stack.
+            guard pattern.count <= 1_000, Self.nesting(of: pattern) <= 50 else {
+                throw patternValue.invalid("a pattern is at most 1,000 characters and 50 brackets deep")
+            }
             guard (try? Regex(pattern)) != nil else { throw patternValue.invalid("not a valid regular expression") }
             let fieldsValue = try map.required("fields")
             let fieldsMap = try fieldsValue.mapping()
@@ -302,6 +306,27 @@ struct RuleFileParser {
         try FilterValidator.validate(pipeline: Array(zip(stages, items)))
         try Placeholder.validate(.array(stages), sampled: [], at: value)
         return stages
+    }
+
+    /// How deeply a regular expression nests, counting every unescaped `(` and `[` (a `[` inside a class counts too,
+    /// which only makes the bound stricter).
+    static func nesting(of pattern: String) -> Int {
+        var depth = 0, deepest = 0, escaped = false
+        for character in pattern {
+            if escaped {
+                escaped = false
+                continue
+            }
+            switch character {
+            case "\\": escaped = true
+            case "(", "[":
+                depth += 1
+                deepest = max(deepest, depth)
+            case ")", "]": depth = max(0, depth - 1)
+            default: break
+            }
+        }
+        return deepest
     }
 
     private func positive(_ value: YAMLValue?) throws(CatalogError) -> Int? {
