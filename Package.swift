@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "SeedTests", dependencies: ["Seed", "Mongo", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Findings", "CLibXML2"],
                     resources: [.copy("Expected")]),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Mongo", "TestSupport"],
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Mongo", "Seed", "TestSupport"],
                     resources: [.copy("BrokenRules")]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Catalog", "Findings", "Mongo", "Seed", "Reports",
                                                        "TestSupport"]),

@@ -40,12 +40,7 @@ public struct Approval: Sendable, Equatable, Codable {
 public enum ApprovalFile {
     public static func load(_ url: URL) throws(CatalogError) -> [Approval] {
         let name = url.relativePath
-        guard let data = try? Data(contentsOf: url) else {
-            throw CatalogError.unreadable(file: name, reason: "cannot read the approval file")
-        }
-        guard data.count <= 1_048_576, let text = String(data: data, encoding: .utf8) else {
-            throw CatalogError.unreadable(file: name, reason: "not a UTF-8 text file under 1 MiB")
-        }
+        let text = try Catalog.readText(url, name: name, tooLarge: "larger than 1 MiB; an approval file is a few lines")
         return try parse(text, file: name)
     }
 
@@ -74,14 +69,14 @@ public enum ApprovalFile {
         let text = scalar.string.trimmingCharacters(in: .whitespaces)
         let pattern = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/
         guard let match = text.wholeMatch(of: pattern) else {
-            throw value.invalid("'\(text)' is not a full ISO 8601 timestamp (e.g. 2026-12-01T18:00:00Z or "
+            throw value.invalid("\(text.quoted) is not a full ISO 8601 timestamp (e.g. 2026-12-01T18:00:00Z or "
                 + "2026-12-01T18:00:00+05:30; without an offset the time is UTC)")
         }
         var offsetSeconds = 0
         if let zone = match.8, zone != "Z" {
             let digits = zone.dropFirst().replacingOccurrences(of: ":", with: "")
             let hours = Int(digits.prefix(2)) ?? 0, minutes = Int(digits.suffix(2)) ?? 0
-            guard hours <= 14, minutes < 60 else { throw value.invalid("'\(zone)' is not a valid UTC offset") }
+            guard hours <= 14, minutes < 60 else { throw value.invalid("\(zone.quoted) is not a valid UTC offset") }
             offsetSeconds = (hours * 3600 + minutes * 60) * (zone.hasPrefix("-") ? -1 : 1)
         }
         var calendar = Calendar(identifier: .gregorian)
@@ -89,7 +84,7 @@ public enum ApprovalFile {
         let components = DateComponents(year: Int(match.1), month: Int(match.2), day: Int(match.3), hour: Int(match.4),
                                         minute: Int(match.5), second: match.6.flatMap { Int($0) } ?? 0)
         guard components.isValidDate(in: calendar), let date = calendar.date(from: components) else {
-            throw value.invalid("'\(text)' is not a real date and time")
+            throw value.invalid("\(text.quoted) is not a real date and time")
         }
         let fraction = match.7.flatMap { Double("0" + $0) } ?? 0
         return date.addingTimeInterval(fraction)

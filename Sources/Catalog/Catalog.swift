@@ -42,19 +42,29 @@ public struct Catalog: Sendable {
     /// Reads and parses one rule file; its path appears in errors as given.
     public static func loadFile(_ file: URL, displayName: String? = nil) throws(CatalogError) -> StepRule {
         let name = displayName ?? file.relativePath
+        let text = try readText(file, name: name, tooLarge: "larger than 1 MiB; a rule file is a few kilobytes")
+        return try RuleFileParser(file: name).parse(text)
+    }
+
+    /// The UTF-8 text of a rule or approval file of at most 1 MiB. A device, a pipe or a directory is refused before
+    /// it is read.
+    static func readText(_ url: URL, name: String, tooLarge: String) throws(CatalogError) -> String {
+        let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
+        if let values, values.isRegularFile == false {
+            throw CatalogError.unreadable(file: name, reason: "not a regular file")
+        }
+        guard (values?.fileSize ?? 0) <= 1_048_576 else { throw CatalogError.unreadable(file: name, reason: tooLarge) }
         let data: Data
         do {
-            data = try Data(contentsOf: file)
+            data = try Data(contentsOf: url)
         } catch {
             throw CatalogError.unreadable(file: name, reason: (error as NSError).localizedDescription)
         }
-        guard data.count <= 1_048_576 else {
-            throw CatalogError.unreadable(file: name, reason: "larger than 1 MiB; a rule file is a few kilobytes")
-        }
+        guard data.count <= 1_048_576 else { throw CatalogError.unreadable(file: name, reason: tooLarge) }
         guard let text = String(data: data, encoding: .utf8) else {
             throw CatalogError.unreadable(file: name, reason: "not UTF-8 text")
         }
-        return try RuleFileParser(file: name).parse(text)
+        return text
     }
 
     public func step(_ number: Int) -> StepRule? { steps.first { $0.step == number } }

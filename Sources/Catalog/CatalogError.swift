@@ -38,16 +38,18 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    public var description: String { message.oneLine }
+
+    private var message: String {
         switch self {
         case let .unreadable(file, reason):
-            "\(file): cannot read rule file: \(reason)"
+            "\(file): cannot read: \(reason)"
         case let .noRuleFiles(directory):
             "\(directory): no rule files (*.yaml) found"
         case let .invalidYAML(location, reason):
             "\(location): invalid YAML: \(reason)"
         case let .unknownKey(location, key, path, allowed):
-            "\(location): unknown key '\(key)' in \(path) (expected one of: \(allowed.joined(separator: ", ")))"
+            "\(location): unknown key \(key.quoted) in \(path) (expected one of: \(allowed.joined(separator: ", ")))"
         case let .missingKey(location, key, path):
             "\(location): missing required key '\(key)' in \(path)"
         case let .wrongType(location, path, expected, found):
@@ -59,11 +61,35 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .duplicateStep(location, step, first):
             "\(location): step \(step) is defined twice (first in \(first))"
         case let .duplicateId(location, id, path):
-            "\(location): duplicate id '\(id)' in \(path)"
+            "\(location): duplicate id \(id.quoted) in \(path)"
         case let .missingDependency(location, step, dependency):
             "\(location): step \(step) depends on step \(dependency), which no rule file defines"
         case let .dependencyCycle(location, steps):
             "\(location): dependency cycle: \(steps.map(String.init).joined(separator: " → "))"
         }
     }
+}
+
+extension StringProtocol {
+    /// The text on one line: control characters (newlines, tabs, NUL, …) escaped as `\n`, `\t`, `\0`, …, and so are
+    /// the line and paragraph separators and invisible format characters (a right-to-left override could disguise
+    /// the rest of the message).
+    var oneLine: String {
+        func hidden(_ scalar: Unicode.Scalar) -> Bool {
+            [.control, .format, .lineSeparator, .paragraphSeparator].contains(scalar.properties.generalCategory)
+        }
+        guard unicodeScalars.contains(where: hidden) else { return String(self) }
+        return unicodeScalars.map { hidden($0) ? $0.escaped(asASCII: true) : String($0) }.joined()
+    }
+
+    /// The text as a message shows a value from a file or an argument: on one line, and cut after 60 characters so
+    /// that a huge value cannot flood the terminal.
+    var excerpt: String {
+        let limit = 60
+        let head = String(String.UnicodeScalarView(unicodeScalars.prefix(limit)))
+        return head.oneLine + (unicodeScalars.count > limit ? "…" : "")
+    }
+
+    /// The excerpt in single quotes.
+    var quoted: String { "'\(excerpt)'" }
 }

@@ -36,6 +36,28 @@ enum FilterValidator {
         try walk(.document(filter), value: value)
     }
 
+    /// A document the server reads as it is (a sort, a projection, index options, an update): no operator that writes
+    /// or runs code at any depth. A find projection takes aggregation expressions, `$function` among them.
+    static func refuseForbidden(in document: BSONDocument, at value: YAMLValue) throws(CatalogError) {
+        func check(_ bson: BSON) throws(CatalogError) {
+            switch bson {
+            case .document(let document):
+                for (key, child) in document {
+                    if forbidden.contains(key) {
+                        throw CatalogError.badFilter(value.location, path: value.path,
+                                                     reason: "\(key) is not allowed: rule files only read data")
+                    }
+                    try check(child)
+                }
+            case .array(let items):
+                for item in items { try check(item) }
+            default:
+                break
+            }
+        }
+        try check(.document(document))
+    }
+
     /// Each stage is checked at its own line.
     static func validate(pipeline stages: [(stage: BSON, value: YAMLValue)]) throws(CatalogError) {
         for (stage, value) in stages {
@@ -64,9 +86,11 @@ enum FilterValidator {
                                                      reason: "\(key) is not allowed: rule files only read data")
                     }
                     if !known.contains(key) {
-                        let hint = known.min { distance(key, $0) < distance(key, $1) }.map { " (did you mean \($0)?)" } ?? ""
+                        // No hint for a long key: the distance costs its length times every operator's.
+                        let hint = key.count > 40 ? "" : known.min { distance(key, $0) < distance(key, $1) }
+                            .map { " (did you mean \($0)?)" } ?? ""
                         throw CatalogError.badFilter(value.location, path: value.path,
-                                                     reason: "unknown operator \(key)\(hint)")
+                                                     reason: "unknown operator \(key.excerpt)\(hint)")
                     }
                 }
                 try walk(child, value: value)
@@ -96,11 +120,12 @@ enum FilterValidator {
 /// `{{name}}` placeholders in rule-file queries, filled in when a probe runs: dates relative to now, and values
 /// sampled from the data.
 public enum Placeholder {
-    /// Built-in names: `now`, `today` (UTC midnight), `tomorrow`, `days_ago:N`, `days_ahead:N`.
+    /// Built-in names: `now`, `today` (UTC midnight), `tomorrow`, `days_ago:N`, `days_ahead:N` (N up to 36,500: a
+    /// larger N would put the date beyond what a BSON date holds).
     static func isBuiltIn(_ name: String) -> Bool {
         if ["now", "today", "tomorrow"].contains(name) { return true }
         for prefix in ["days_ago:", "days_ahead:"] where name.hasPrefix(prefix) {
-            return Int(name.dropFirst(prefix.count)).map { $0 >= 0 } ?? false
+            return Int(name.dropFirst(prefix.count)).map { (0...36_500).contains($0) } ?? false
         }
         return false
     }
@@ -123,8 +148,8 @@ public enum Placeholder {
 
     static func validate(_ bson: BSON, sampled: Set<String>, at value: YAMLValue) throws(CatalogError) {
         for name in names(in: bson) where !isBuiltIn(name) && !sampled.contains(name) {
-            throw value.invalid("unknown placeholder {{\(name)}} (built in: now, today, tomorrow, days_ago:N, "
-                + "days_ahead:N; others must be declared under 'sample')")
+            throw value.invalid("unknown placeholder {{\(name.excerpt)}} (built in: now, today, tomorrow, days_ago:N, "
+                + "days_ahead:N with N from 0 to 36500; others must be declared under 'sample')")
         }
     }
 }

@@ -42,11 +42,11 @@ struct RuleFileParser {
 
         for example in rule.examples where rule.probe(example.probe) == nil {
             throw CatalogError.invalidValue(example.source, path: "examples",
-                                            reason: "no probe with id '\(example.probe)' in this file")
+                                            reason: "no probe with id \(example.probe.quoted) in this file")
         }
         for case .performance(let queries) in rule.impact {
             for id in queries where rule.probe(id) == nil {
-                throw CatalogError.invalidValue(rule.source, path: "impact", reason: "no query probe '\(id)'")
+                throw CatalogError.invalidValue(rule.source, path: "impact", reason: "no query probe \(id.quoted)")
             }
         }
         return rule
@@ -68,11 +68,11 @@ struct RuleFileParser {
             try map.finish(allowed: common + ["collection", "keys", "name", "options"])
             let keys = try map.required("keys").document()
             for (field, direction) in keys where ![BSON.int32(1), .int32(-1), "text", "hashed", "2dsphere"].contains(direction) {
-                throw try map.required("keys").invalid("direction of '\(field)' must be 1, -1, text, hashed or 2dsphere")
+                throw try map.required("keys").invalid("direction of \(field.quoted) must be 1, -1, text, hashed or 2dsphere")
             }
             kind = .index(IndexProbe(collection: try collection(map), keys: keys,
                                      name: try map.required("name").nonEmptyString(),
-                                     options: try map["options"]?.document() ?? [:]))
+                                     options: try passThrough(map["options"]) ?? [:]))
         case "query":
             try map.finish(allowed: common + ["collection", "filter", "sort", "limit", "index", "budget_ms", "sample",
                                               "runs", "warmup", "max_examined_per_returned"])
@@ -87,7 +87,7 @@ struct RuleFileParser {
             }
             let filterDocument = try filter(map.required("filter"), sampled: Set(sample.keys)) ?? [:]
             kind = .query(QueryProbe(
-                collection: try collection(map), filter: filterDocument, sort: try map["sort"]?.document(),
+                collection: try collection(map), filter: filterDocument, sort: try passThrough(map["sort"]),
                 limit: try positive(map["limit"]), index: try map.required("index").nonEmptyString(),
                 budgetMs: try map.required("budget_ms").number(), sample: sample,
                 runs: try positive(map["runs"]) ?? 20, warmup: try map["warmup"]?.int() ?? 3,
@@ -108,6 +108,10 @@ struct RuleFileParser {
             try map.finish(allowed: common + ["pattern", "fields"])
             let patternValue = try map.required("pattern")
             let pattern = try patternValue.nonEmptyString()
+            // Swift's regex parser recurses into every bracket: 5,000 of them overflow the stack.
+            guard pattern.count <= 1_000, Self.nesting(of: pattern) <= 50 else {
+                throw patternValue.invalid("a pattern is at most 1,000 characters and 50 brackets deep")
+            }
             guard (try? Regex(pattern)) != nil else { throw patternValue.invalid("not a valid regular expression") }
             let fieldsValue = try map.required("fields")
             let fieldsMap = try fieldsValue.mapping()
@@ -124,7 +128,7 @@ struct RuleFileParser {
                 openAPITags: try openapi?.required("tags").strings() ?? []))
         default:
             throw try map.required("type").invalid(
-                "unknown probe type '\(type)' (expected one of: fields, index, query, link, count, format, http)")
+                "unknown probe type \(type.quoted) (expected one of: fields, index, query, link, count, format, http)")
         }
         return ProbeRule(id: try map.required("id").nonEmptyString(), title: try map.required("title").nonEmptyString(),
                          severity: try map["severity"].map { (v) throws(CatalogError) in try v.oneOf(Severity.self) },
@@ -145,7 +149,7 @@ struct RuleFileParser {
         try map.finish(allowed: ["method", "path"])
         let method = try map.required("method").string().uppercased()
         guard ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(method) else {
-            throw try map.required("method").invalid("'\(method)' is not an HTTP method")
+            throw try map.required("method").invalid("\(method.quoted) is not an HTTP method")
         }
         let path = try map.required("path").nonEmptyString()
         guard path.hasPrefix("/") else { throw try map.required("path").invalid("an endpoint path starts with /") }
@@ -161,7 +165,7 @@ struct RuleFileParser {
             let backup = try item.mapping()
             try backup.finish(allowed: ["collection", "filter", "projection", "name", "indexes"])
             return BackupRule(collection: try collection(backup), filter: try filter(backup["filter"]) ?? [:],
-                              projection: try backup["projection"]?.document(),
+                              projection: try passThrough(backup["projection"]),
                               name: try backup["name"]?.nonEmptyString(), indexes: try backup["indexes"]?.bool() ?? false)
         } ?? []
         let operations = try map["operations"]?.list().map { (item) throws(CatalogError) in try parseOperation(item) } ?? []
@@ -188,6 +192,7 @@ struct RuleFileParser {
             try map.finish(allowed: ["type", "collection", "filter", "update"])
             let updateValue = try map.required("update")
             let update = try updateValue.document()
+            try FilterValidator.refuseForbidden(in: update, at: updateValue)
             guard !update.isEmpty, update.keys.allSatisfy({ ["$set", "$unset"].contains($0) }) else {
                 throw updateValue.invalid("an update uses only $set and $unset")
             }
@@ -197,7 +202,7 @@ struct RuleFileParser {
             try map.finish(allowed: ["type", "collection", "name"])
             return .dropIndex(collection: try collection(map), name: try map.required("name").nonEmptyString())
         default:
-            throw try map.required("type").invalid("unknown operation '\(type)' (expected unset, update or drop_index)")
+            throw try map.required("type").invalid("unknown operation \(type.quoted) (expected unset, update or drop_index)")
         }
     }
 
@@ -243,7 +248,7 @@ struct RuleFileParser {
             return .performance(queries: try map.required("queries").strings())
         default:
             throw try map.required("type").invalid(
-                "unknown impact '\(type)' (expected count, sum, revenue, compliance, security or performance)")
+                "unknown impact \(type.quoted) (expected count, sum, revenue, compliance, security or performance)")
         }
     }
 
@@ -273,7 +278,7 @@ struct RuleFileParser {
         let value = try map.required("collection")
         let name = try value.nonEmptyString()
         guard !name.hasPrefix("system."), !name.contains("$"), !name.contains("\0") else {
-            throw value.invalid("'\(name)' is not a valid collection name")
+            throw value.invalid("\(name.quoted) is not a valid collection name")
         }
         return name
     }
@@ -286,6 +291,14 @@ struct RuleFileParser {
         return document
     }
 
+    /// A sort, projection or index options: sent as written, so only checked for operators that write or run code.
+    private func passThrough(_ value: YAMLValue?) throws(CatalogError) -> BSONDocument? {
+        guard let value else { return nil }
+        let document = try value.document()
+        try FilterValidator.refuseForbidden(in: document, at: value)
+        return document
+    }
+
     private func pipeline(_ value: YAMLValue?) throws(CatalogError) -> [BSON]? {
         guard let value else { return nil }
         let items = try value.list()
@@ -293,6 +306,27 @@ struct RuleFileParser {
         try FilterValidator.validate(pipeline: Array(zip(stages, items)))
         try Placeholder.validate(.array(stages), sampled: [], at: value)
         return stages
+    }
+
+    /// How deeply a regular expression nests, counting every unescaped `(` and `[` (a `[` inside a class counts too,
+    /// which only makes the bound stricter).
+    static func nesting(of pattern: String) -> Int {
+        var depth = 0, deepest = 0, escaped = false
+        for character in pattern {
+            if escaped {
+                escaped = false
+                continue
+            }
+            switch character {
+            case "\\": escaped = true
+            case "(", "[":
+                depth += 1
+                deepest = max(deepest, depth)
+            case ")", "]": depth = max(0, depth - 1)
+            default: break
+            }
+        }
+        return deepest
     }
 
     private func positive(_ value: YAMLValue?) throws(CatalogError) -> Int? {

@@ -17,18 +17,18 @@ public enum StepSelection {
             let range: ClosedRange<Int>
             switch bounds.count {
             case 1:
-                guard let step = bounds[0] else { throw Invalid(description: "'\(piece)' in '\(text)' is not a step number") }
+                guard let step = bounds[0] else { throw Invalid(description: "\(piece.quoted) in \(text.quoted) is not a step number") }
                 range = step...step
             case 2:
                 guard let low = bounds[0], let high = bounds[1] else {
-                    throw Invalid(description: "'\(piece)' in '\(text)' is not a range like 20-23")
+                    throw Invalid(description: "\(piece.quoted) in \(text.quoted) is not a range like 20-23")
                 }
                 guard low <= high else {
-                    throw Invalid(description: "'\(piece)' is backwards: write the lower step first (\(high)-\(low))")
+                    throw Invalid(description: "\(piece.quoted) is backwards: write the lower step first (\(high)-\(low))")
                 }
                 range = low...high
             default:
-                throw Invalid(description: "'\(piece)' in '\(text)' is not a step or a range like 20-23")
+                throw Invalid(description: "\(piece.quoted) in \(text.quoted) is not a step or a range like 20-23")
             }
             for step in range {
                 guard available.contains(step) else {

@@ -1,4 +1,5 @@
 import Foundation
+import CYaml  // the libyaml Yams builds: its scanner finds aliases before Yams expands them
 import Mongo
 import Yams
 
@@ -11,6 +12,10 @@ struct YAMLValue {
 
     /// The top node of a YAML text; syntax errors carry the file, line and column libyaml reports.
     static func root(of text: String, file: String) throws(CatalogError) -> YAMLValue {
+        if let alias = firstAlias(in: text) {
+            throw .invalidYAML(SourceLocation(file: file, line: alias.line, column: alias.column),
+                               reason: "aliases (*name) are not supported: write the value out")
+        }
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 throw CatalogError.invalidYAML(SourceLocation(file: file, line: 1), reason: "the file is empty")
@@ -21,15 +26,47 @@ struct YAMLValue {
         } catch let error as YamlError {
             switch error {
             case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
-                throw .invalidYAML(SourceLocation(file: file, line: mark.line, column: mark.column), reason: problem)
+                // libyaml's own wording names its C function.
+                let reason = problem.hasPrefix("Maximum nesting level") ? "nested more than 1000 levels deep" : problem
+                throw .invalidYAML(SourceLocation(file: file, line: mark.line, column: mark.column), reason: reason)
             case let .duplicatedKeysInMapping(duplicates, context):
                 throw .invalidYAML(SourceLocation(file: file, line: context.mark.line),
-                                   reason: "duplicate key \(duplicates.joined(separator: ", "))")
+                                   reason: "duplicate key \(duplicates.map(\.quoted).joined(separator: ", "))")
+            case let .reader(problem, offset, _, _):
+                // libyaml counts the offset in bytes of the UTF-8 text.
+                let line = offset.map { text.utf8.prefix($0).count { $0 == UInt8(ascii: "\n") } + 1 } ?? 0
+                throw .invalidYAML(SourceLocation(file: file, line: line), reason: problem)
             default:
                 throw .invalidYAML(SourceLocation(file: file, line: 0), reason: "\(error)")
             }
         } catch {
             throw .invalidYAML(SourceLocation(file: file, line: 0), reason: "\(error)")
+        }
+    }
+
+    /// The position of the first alias (`*name`) in `text`, found by libyaml's scanner before anything is composed.
+    /// Yams resolves an alias by copying the node it names, so a few lines of aliases of aliases ("billion laughs")
+    /// expand to billions of nodes, and an alias used as a key is hashed whole while duplicates are looked for.
+    /// Nil when there is none, or when the text has a syntax error (Yams reports that with its position).
+    private static func firstAlias(in text: String) -> (line: Int, column: Int)? {
+        guard text.utf8.contains(UInt8(ascii: "*")) else { return nil }
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { return nil }
+        defer { yaml_parser_delete(&parser) }
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBufferPointer { buffer in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+            var token = yaml_token_t()
+            while yaml_parser_scan(&parser, &token) == 1 {
+                defer { yaml_token_delete(&token) }
+                switch token.type {
+                case YAML_ALIAS_TOKEN: return (Int(token.start_mark.line) + 1, Int(token.start_mark.column) + 1)
+                case YAML_STREAM_END_TOKEN: return nil
+                default: continue
+                }
+            }
+            return nil
         }
     }
 
@@ -48,11 +85,11 @@ struct YAMLValue {
         case .alias: return "an alias"
         case .scalar:
             switch tagName {
-            case .int: return "an integer (\(node.string ?? ""))"
-            case .float: return "a number (\(node.string ?? ""))"
-            case .bool: return "a boolean (\(node.string ?? ""))"
+            case .int: return "an integer (\((node.string ?? "").excerpt))"
+            case .float: return "a number (\((node.string ?? "").excerpt))"
+            case .bool: return "a boolean (\((node.string ?? "").excerpt))"
             case .null: return "null"
-            default: return "a string ('\(node.string ?? "")')"
+            default: return "a string (\((node.string ?? "").quoted))"
             }
         }
     }
@@ -87,7 +124,8 @@ struct YAMLValue {
     }
 
     func int() throws(CatalogError) -> Int {
-        guard case .scalar = node, tagName == .int, let value = node.int else { throw wrongType("an integer") }
+        guard case .scalar = node, tagName == .int else { throw wrongType("an integer") }
+        guard let value = node.int else { throw invalid("integer out of range") }
         return value
     }
 
@@ -115,7 +153,7 @@ struct YAMLValue {
     func oneOf<E: RawRepresentable & CaseIterable>(_ type: E.Type) throws(CatalogError) -> E where E.RawValue == String {
         let text = try string()
         guard let value = E(rawValue: text) else {
-            throw invalid("'\(text)' is not one of: \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw invalid("\(text.quoted) is not one of: \(E.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return value
     }
@@ -154,6 +192,10 @@ struct YAMLValue {
         for (key, value) in mapping {
             guard let name = key.string, YAMLValue(node: key, path: path, file: file).tagName == .str || YAMLValue(node: key, path: path, file: file).tagName == .int else {
                 throw YAMLValue(node: key, path: path, file: file).wrongType("a string key")
+            }
+            // libbson ends a key at its first NUL: "$where\0" would reach the server as "$where".
+            guard !name.contains("\0") else {
+                throw YAMLValue(node: key, path: path, file: file).invalid("a field name must not contain a NUL character")
             }
             document.append(name, try YAMLValue(node: value, path: "\(path).\(name)", file: file).bson())
         }

@@ -60,6 +60,29 @@ public struct ConnectionSettings: Sendable {
 
     /// The connection string with its password masked, fit for output.
     public var displayURI: String { Redactor.displayURI(uri) }
+
+    /// Options libmongoc reads besides those its `mongoc_uri_option_is_*` functions name (lowercase).
+    private static let otherOptions: Set<String> = [
+        "w", "readpreferencetags", "authmechanism", "authsource", "authmechanismproperties", "gssapiservicename",
+        "readconcernlevel", "srvservicename", "appname", "compressors", "servermonitoringmode",
+    ]
+
+    /// The first option of `uri` that libmongoc does not know, as written. libmongoc only logs a warning and ignores
+    /// it, so a misspelt `tls` or `authSource` would connect without it.
+    static func unsupportedOption(in uri: String) -> String? {
+        guard let scheme = uri.range(of: "://") else { return nil }
+        let rest = uri[scheme.upperBound...]
+        let hosts = rest.lastIndex(of: "@").map { rest[rest.index(after: $0)...] } ?? rest
+        guard let question = hosts.firstIndex(of: "?") else { return nil }
+        for pair in hosts[hosts.index(after: question)...].split(separator: "&") {
+            let key = String(pair.prefix { $0 != "=" })
+            let name = (key.removingPercentEncoding ?? key).lowercased()
+            let known = mongoc_uri_option_is_int32(name) || mongoc_uri_option_is_int64(name)
+                || mongoc_uri_option_is_bool(name) || mongoc_uri_option_is_utf8(name) || otherOptions.contains(name)
+            if !known { return key }
+        }
+        return nil
+    }
 }
 
 /// A pool of connections to one deployment. Safe to share between tasks; each operation checks a client out,
@@ -76,11 +99,17 @@ public final class MongoPool: @unchecked Sendable {
         self.settings = settings
         self.secrets = Redactor.secrets(inURI: settings.uri)
 
+        guard !settings.uri.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw MongoError.invalidURI("it contains a control character (a newline or a tab?)")
+        }
         var error = bson_error_t()
         guard let uri = mongoc_uri_new_with_error(settings.uri, &error) else {
             throw MongoError.invalidURI(Redactor.redact(MongoError.message(of: error), secrets: secrets))
         }
         defer { mongoc_uri_destroy(uri) }
+        if let option = ConnectionSettings.unsupportedOption(in: settings.uri) {
+            throw MongoError.invalidURI(Redactor.redact("unsupported option '\(option)'", secrets: secrets))
+        }
 
         let timeoutMS = Int32(clamping: settings.timeout.milliseconds)
         if !mongoc_uri_has_option(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS) {

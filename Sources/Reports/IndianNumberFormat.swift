@@ -21,8 +21,10 @@ public enum IndianNumberFormat {
         return number.hasPrefix("-") ? "-₹\(number.dropFirst())" : "₹\(number)"
     }
 
-    /// Large amounts in words as finance reads them: `₹15.19 lakh`, `₹2.40 crore`; smaller ones as `rupees` does.
+    /// Large amounts in words as finance reads them: `₹15.19 lakh`, `₹2.40 crore`; smaller ones, and amounts beyond
+    /// words (infinite, or more than 10^21 rupees from a corrupt document), as `rupees` does.
     public static func rupeesInWords(_ value: Double) -> String {
+        guard value.isFinite, abs(value) < 1e21 else { return rupees(value) }
         let magnitude = abs(value)
         let sign = value < 0 ? "-" : ""
         if magnitude >= 1e7 { return sign + "₹" + twoDecimals(magnitude / 1e7) + " crore" }

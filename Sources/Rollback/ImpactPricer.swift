@@ -40,8 +40,14 @@ struct ImpactPricer {
     /// Delivered one-time orders that would go unbilled: real amounts, the default for orders without one; the last
     /// 30 days, each of the last six months, projected per year; and the guide's own count beside it.
     private func price(_ revenue: RevenueImpact) throws -> Impact {
-        let amount: BSON = ["$ifNull": [.string("$" + revenue.amountField), .double(revenue.defaultAmount)]]
-        let noAmount: BSON = ["$cond": [["$in": [["$type": .string("$" + revenue.amountField)], ["missing", "null"]]], 1, 0]]
+        let field = BSON.string("$" + revenue.amountField)
+        let missing: BSON = ["$in": [["$type": field], ["missing", "null"]]]
+        // A number within ±10^15 counts as written; a missing or null amount as the default; anything else (a
+        // string, an infinity or NaN from a corrupt document) as nothing, so that one bad document cannot make the
+        // total infinite.
+        let usable: BSON = ["$and": [["$isNumber": field], ["$gt": [field, -1e15]], ["$lt": [field, 1e15]]]]
+        let amount: BSON = ["$cond": [usable, field, ["$cond": [missing, .double(revenue.defaultAmount), 0]]]]
+        let noAmount: BSON = ["$cond": [missing, 1, 0]]
         let totals: BSON = ["orders": ["$sum": 1], "rupees": ["$sum": amount], "withoutAmount": ["$sum": noAmount]]
         var byMonth: BSONDocument = ["_id": ["$dateToString": ["format": "%Y-%m", "date": .string("$" + revenue.dateField)]]]
         var overall: BSONDocument = ["_id": .null]

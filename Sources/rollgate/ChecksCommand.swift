@@ -28,7 +28,7 @@ struct ChecksCommand: ParsableCommand {
                     + "\(catalog.stepNumbers.map(String.init).joined(separator: ", ")); \(probes) probes, "
                     + "\(examples) examples: OK")
             } catch {
-                Terminal.error("rollgate: error: \(error)")
+                Terminal.failure("\(error)")
                 throw ExitStatus.invalidInput.exitCode
             }
         }

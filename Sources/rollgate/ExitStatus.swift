@@ -30,20 +30,20 @@ func reportingFailures(_ body: () async throws -> Void) async throws {
         let hint = if case .server(code: unauthorizedCode, _, _) = error {
             " (this user lacks a privilege RollGate needs for this command: Docs/access.md lists the roles)"
         } else { "" }
-        Terminal.error("rollgate: error: \(error)\(hint)")
+        Terminal.failure("\(error)\(hint)")
         if case .invalidURI = error { throw ExitStatus.invalidInput.exitCode }
         throw ExitStatus.environment.exitCode
     } catch let error as SeedError {
-        Terminal.error("rollgate: error: \(error)")
+        Terminal.failure("\(error)")
         throw ExitStatus.refused.exitCode
     } catch let error as CatalogError {
-        Terminal.error("rollgate: error: \(error)")
+        Terminal.failure("\(error)")
         throw ExitStatus.invalidInput.exitCode
     } catch let error as StepSelection.Invalid {
-        Terminal.error("rollgate: error: invalid steps: \(error)")
+        Terminal.failure("invalid steps: \(error)")
         throw ExitStatus.invalidInput.exitCode
     } catch let error as ReportError {
-        Terminal.error("rollgate: error: \(error)")
+        Terminal.failure("\(error)")
         throw ExitStatus.environment.exitCode
     }
 }

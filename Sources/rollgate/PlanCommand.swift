@@ -175,7 +175,8 @@ enum PlanText {
         case "security":
             return ["\(impact.title): " + impact.rows.map(\.label).joined(separator: ", ")]
         default:
-            let value = impact.unit == "rupees" ? IndianNumberFormat.rupees(impact.value) : grouped(Int(impact.value))
+            let value = impact.unit == "rupees" ? IndianNumberFormat.rupees(impact.value)
+                : Int(exactly: impact.value.rounded()).map(grouped) ?? "\(impact.value)"
             return ["\(impact.title): \(value)"]
         }
     }

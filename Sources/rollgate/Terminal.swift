@@ -6,6 +6,14 @@ enum Terminal {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 
+    /// `rollgate: error: message` on one line: a newline or other control character in the message (a server's
+    /// text, a host name from the connection string) is escaped.
+    static func failure(_ message: String) {
+        let line = message.unicodeScalars.map { $0.properties.generalCategory == .control ? $0.escaped(asASCII: true)
+                                                                                            : String($0) }.joined()
+        error("rollgate: error: \(line)")
+    }
+
     /// Whether stderr is a terminal: progress is drawn only then.
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 

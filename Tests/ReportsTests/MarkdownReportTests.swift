@@ -160,4 +160,10 @@ struct IndianNumberFormatTests {
     func largeAmountsReadInLakhAndCrore(value: Double, text: String) {
         #expect(IndianNumberFormat.rupeesInWords(value) == text)
     }
+
+    /// Amounts from corrupt documents (an infinite or absurd total_amount) are shown, never a crash.
+    @Test(arguments: [(Double.infinity, "₹∞"), (-Double.infinity, "-₹∞"), (Double.nan, "₹NaN"), (1e300, "₹1e+300")])
+    func amountsBeyondWordsAreShownAsNumbers(value: Double, text: String) {
+        #expect(IndianNumberFormat.rupeesInWords(value) == text)
+    }
 }

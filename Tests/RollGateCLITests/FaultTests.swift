@@ -97,7 +97,7 @@ import Testing
             }
             watcher.start()
             return try RollGateProcess.run(["rollback", "23", "--operator", "asha", "--approval", Self.approvalFor23().path,
-                                            "--transaction-limit", "0", "--timeout", "2", "--checks", Self.checks,
+                                            "--transaction-limit", "0", "--timeout", "2", "--lock-ttl", "5", "--checks", Self.checks,
                                             "--report-dir", reports.path],
                                            environment: ["ROLLGATE_URI": server.faultURI, "ROLLGATE_DB": db])
         }
@@ -106,13 +106,35 @@ import Testing
         #expect(line.contains("cannot connect to MongoDB") && line.contains("rollgate reapply 23 --backup rollback_backup_23_"), "\(line)")
         #expect(result.seconds < 30, "took \(result.seconds) s")
 
-        // Restart on the same storage: the named backup restores every document exactly.
+        // Restart on the same storage: once the dead run's lock expires, the named backup restores every document.
         try server.start()
         let backup = try #require(line.components(separatedBy: "--backup ").last)
-        let reapply = try RollGateProcess.run(["reapply", "23", "--operator", "asha", "--backup", backup],
-                                              environment: ["ROLLGATE_URI": server.uri, "ROLLGATE_DB": db])
+        let reapply = try Self.reapplyOnceTheLockIsFree(backup, server: server, db: db)
         #expect(reapply.status == 0 && reapply.stdout.contains("0 conflicts"), "\(reapply)")
         #expect(try Self.snapshot(server.pool(), db, collections) == original)
+    }
+
+    /// Waits until the collections read the same three times in a row, half a second apart (at most 30 s).
+    static func waitUntilSettled(_ server: PrivateServer, _ db: String, _ collections: [String]) throws {
+        var last = try snapshot(server.pool(), db, collections), same = 0
+        let deadline = Date().addingTimeInterval(30)
+        while same < 2, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.5)
+            let now = try snapshot(server.pool(), db, collections)
+            same = now == last ? same + 1 : 0
+            last = now
+        }
+    }
+
+    /// `reapply 23 --backup NAME`, retried while the lock of a killed run still lives (exit 4 naming its holder).
+    static func reapplyOnceTheLockIsFree(_ backup: String, server: PrivateServer, db: String) throws -> RollGateProcess.Result {
+        let deadline = Date().addingTimeInterval(30)
+        while true {
+            let reapply = try RollGateProcess.run(["reapply", "23", "--operator", "asha", "--backup", backup],
+                                                  environment: ["ROLLGATE_URI": server.uri, "ROLLGATE_DB": db])
+            guard reapply.status == 4, reapply.stderr.contains("holds the lock: asha"), Date() < deadline else { return reapply }
+            Thread.sleep(forTimeInterval: 1)
+        }
     }
 
     /// The name of a step-23 backup whose manifest is complete.
@@ -187,8 +209,10 @@ import Testing
         #expect(line.contains("restore with rollgate reapply 23 --backup rollback_backup_23_"), "\(line)")
         #expect(result.seconds < 10, "the client gave up before the server's 12-s block ended: \(result.seconds) s")
 
-        // The server still runs the update it was sent once its block ends; restore after that.
+        // The server still runs the update it was sent once its block ends; restore once it has settled (on a loaded
+        // machine the update may still be running a while after the block).
         Thread.sleep(forTimeInterval: max(0, 13 - Date().timeIntervalSince(blocked)))
+        try Self.waitUntilSettled(server, db, collections)
         let backup = try #require(line.components(separatedBy: "--backup ").last)
         let reapply = try RollGateProcess.run(["reapply", "23", "--operator", "asha", "--backup", backup],
                                               environment: ["ROLLGATE_URI": server.uri, "ROLLGATE_DB": db])
