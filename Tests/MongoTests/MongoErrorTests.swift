@@ -5,22 +5,8 @@ import Testing
 
 /// Failures come back typed, quickly, and without secrets.
 @Suite struct MongoErrorTests {
-    /// A loopback port nobody listens on.
-    static func closedPort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     @Test func unreachableServerFailsWithinTheTimeout() throws {
-        let pool = try MongoPool(ConnectionSettings(uri: "mongodb://rollgate:TopSecret99@127.0.0.1:\(Self.closedPort())",
+        let pool = try MongoPool(ConnectionSettings(uri: "mongodb://rollgate:TopSecret99@127.0.0.1:\(PrivateServer.freePort())",
                                                     timeout: .seconds(2)))
         let started = ContinuousClock.now
         let error = #expect(throws: MongoError.self) { try pool.withClient { try $0.ping() } }
