@@ -449,6 +449,9 @@ def report(runs: list, operations: list) -> str:
             a = ops["audit"]
             notes.append(f"audit exit {a['rollgate']['status']}, "
                          + ", ".join(f"{n} {v}" for v, n in sorted(a["rollgate"]["verdicts"].items()))
+                         + (" (" + ", ".join(f"{step} {f['check']}" for step, f in a["rollgate"]["findings"]
+                                             if f["verdict"] == "failed") + ")"
+                            if a["rollgate"]["verdicts"].get("failed") else "")
                          + (f", {a['compared']} figures agree with pymongo's" if a["compared"] is not None else ""))
         if "plan" in ops:
             p = ops["plan"]
