@@ -11,7 +11,8 @@ struct ReapplyCommand: AsyncParsableCommand {
         discussion: """
             A document changed since the rollback is a conflict and is left alone unless --overwrite. Re-apply steps \
             in ascending order (19, 20, …) after rolling back several. Exit 0 when everything was restored, 1 when \
-            conflicts were left alone, 4 when there is no usable backup (missing, incomplete, or its checksum differs).
+            conflicts were left alone, 4 when there is no usable backup (missing, incomplete, or its checksum differs) \
+            or another rollback or re-apply holds the lock.
             """
     )
 
@@ -32,6 +33,8 @@ struct ReapplyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Why, for the history.", valueName: "text"))
     var reason: String?
 
+    @OptionGroup var lock: LockOptions
+
     func validate() throws {
         guard (1...999).contains(step) else { throw ValidationError("step \(step) is not a step number") }
         if let backup, !backup.hasPrefix("rollback_backup_\(step)_") {
@@ -47,7 +50,8 @@ struct ReapplyCommand: AsyncParsableCommand {
             let outcome: ReapplyOutcome
             do {
                 outcome = try await Reapplier(pool: pool, database: connection.databaseName)
-                    .run(step: step, backup: backup, overwrite: overwrite, run: run)
+                    .run(step: step, backup: backup, overwrite: overwrite, run: run,
+                         lockTTL: lock.ttl)
             } catch let refusal as ReapplyRefusal {
                 Terminal.error("rollgate: \(refusal)")
                 throw ExitStatus.refused.exitCode

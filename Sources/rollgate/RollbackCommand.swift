@@ -6,6 +6,19 @@ import Mongo
 import Reports
 import Rollback
 
+/// How long the rollback lock lives without renewal: `rollback`, `emergency` and `reapply` take it.
+struct LockOptions: ParsableArguments {
+    @Option(name: .customLong("lock-ttl"), help: ArgumentHelp(
+        "Seconds the rollback lock lives without renewal; a crashed run blocks others this long.", valueName: "seconds"))
+    var seconds: Double = 300
+
+    var ttl: Duration { .milliseconds(Int64(seconds * 1000)) }
+
+    func validate() throws {
+        guard seconds >= 1, seconds <= 86_400 else { throw ValidationError("--lock-ttl must be between 1 and 86400 seconds") }
+    }
+}
+
 /// Options of the commands that change data: who, why, with which approvals.
 struct ExecutionOptions: ParsableArguments {
     @Option(name: .customLong("approval"), help: ArgumentHelp(
@@ -19,16 +32,13 @@ struct ExecutionOptions: ParsableArguments {
     @Flag(name: .customLong("confirm-manual"), help: "Record the manual checklists of code-only steps as done by the operator.")
     var confirmManual = false
 
-    @Option(name: .customLong("lock-ttl"), help: ArgumentHelp(
-        "Seconds the rollback lock lives without renewal; a crashed run blocks others this long.", valueName: "seconds"))
-    var lockTTL: Double = 300
+    @OptionGroup var lock: LockOptions
 
     @Option(name: .customLong("transaction-limit"), help: ArgumentHelp(
         "Largest step (documents) run in one transaction; larger ones run in rerun-safe batches.", valueName: "n"))
     var transactionLimit: Int = 10_000
 
     func validate() throws {
-        guard lockTTL >= 1, lockTTL <= 86_400 else { throw ValidationError("--lock-ttl must be between 1 and 86400 seconds") }
         guard transactionLimit >= 0 else { throw ValidationError("--transaction-limit must not be negative") }
     }
 
@@ -70,7 +80,7 @@ struct RollbackCommand: AsyncParsableCommand {
             let request = RollbackRequest(
                 steps: steps, operator_: plan.operatorName, reason: plan.reason, approvals: try execution.approvals(),
                 force: execution.force, confirmManual: execution.confirmManual,
-                lockTTL: .milliseconds(Int64(execution.lockTTL * 1000)), transactionLimit: execution.transactionLimit)
+                lockTTL: execution.lock.ttl, transactionLimit: execution.transactionLimit)
             try await execute(request, catalog: catalog, connection: connection, reportDir: plan.reportDir, command: "rollback")
         }
     }
@@ -116,7 +126,7 @@ struct EmergencyCommand: AsyncParsableCommand {
             let request = RollbackRequest(
                 steps: steps, operator_: `operator`, reason: reason ?? "emergency rollback", approvals: try execution.approvals(),
                 force: execution.force || includeIndexes || include29, confirmManual: execution.confirmManual,
-                lockTTL: .milliseconds(Int64(execution.lockTTL * 1000)), transactionLimit: execution.transactionLimit,
+                lockTTL: execution.lock.ttl, transactionLimit: execution.transactionLimit,
                 mode: "emergency")
             try await execute(request, catalog: catalog, connection: connection, reportDir: reportDir, command: "emergency")
         }
