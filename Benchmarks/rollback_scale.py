@@ -176,6 +176,10 @@ def main() -> int:
             seeded = seed_applied(args.rollgate, args.uri, DATABASE, args.orders)
             progress(f"({scenario}) rollgate plan {steps} ...")
             planned = plan(args.rollgate, args.uri, steps)
+            # Each step's estimate goes to stderr at once, so that a run stopped midway still pairs the finished
+            # steps (whose times the history in the database keeps) with their estimates.
+            for number, step in planned["steps"].items():
+                progress(f"  step {number}: estimate {step['estimate']:.1f} s")
             progress(f"  estimate {sum(s['estimate'] for s in planned['steps'].values()):.1f} s; "
                      f"rollgate rollback {steps} ...")
             done = rollback(args.rollgate, args.uri, steps)
