@@ -140,6 +140,7 @@ public final class MongoPool: @unchecked Sendable {
             mongoc_client_pool_set_appname(pool, settings.appName)
         }
         self.pool = pool
+        LibMongoc.logger.debug("reply timeout \(Int(replyTimeout.limit.inSeconds)) s, set by \(replyTimeout.source)")
     }
 
     deinit { mongoc_client_pool_destroy(pool) }

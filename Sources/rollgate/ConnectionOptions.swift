@@ -22,7 +22,11 @@ struct ConnectionOptions: ParsableArguments {
 
     @Option(name: .customLong("operation-timeout"), help: ArgumentHelp(
         "Seconds to wait for the server's reply to one operation before failing (socketTimeoutMS).",
-        discussion: "Default: the URI's socketTimeoutMS, else 300; for audit, --probe-timeout plus --timeout.",
+        discussion: """
+            Default: the URI's socketTimeoutMS, else 300; for audit, --probe-timeout plus --timeout; for rollback, \
+            emergency and reapply, one day (86400), because one update of a large step may run for many minutes and \
+            a client that gives up leaves the server changing data nobody records.
+            """,
         valueName: "seconds"))
     var operationTimeout: Double?
 
@@ -45,6 +49,11 @@ struct ConnectionOptions: ParsableArguments {
     var databaseName: String {
         db ?? ProcessInfo.processInfo.environment["ROLLGATE_DB"] ?? Self.defaultDatabase
     }
+
+    /// The default reply timeout of the commands that change data (`rollback`, `emergency`, `reapply`): a day. One
+    /// update of a large step can outlast libmongoc's 5 minutes on a slow server (at 1,000,000 orders on the test
+    /// server, step 26's update did), and a client that gives up leaves the server changing data that nobody records.
+    static let changingDataTimeout = (seconds: 86_400.0, source: "--operation-timeout (one day by default when changing data)")
 
     /// A pool for these options. `defaultOperationTimeout` (seconds, and the options it comes from) applies when
     /// `--operation-timeout` is not given.

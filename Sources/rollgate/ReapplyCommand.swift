@@ -44,7 +44,7 @@ struct ReapplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let pool = try connection.makePool()
+            let pool = try connection.makePool(defaultOperationTimeout: ConnectionOptions.changingDataTimeout)
             try await pool.run { try $0.ping() }
             let run = History.Run(operator_: `operator`, reason: reason, mode: "reapply")
             let outcome: ReapplyOutcome

@@ -138,7 +138,7 @@ func execute(_ request: RollbackRequest, catalog: Catalog, connection: Connectio
              command: String) async throws {
     let started = Date()
     let clock = ContinuousClock.now
-    let pool = try connection.makePool()
+    let pool = try connection.makePool(defaultOperationTimeout: ConnectionOptions.changingDataTimeout)
     try await pool.run { try $0.ping() }
     let showProgress = Terminal.stderrIsTerminal
     let progress: @Sendable (String) -> Void = { line in if showProgress { Terminal.error(line) } }

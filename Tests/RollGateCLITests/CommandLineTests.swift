@@ -69,7 +69,24 @@ import Testing
         #expect(ok.status == 0, "\(ok)")
         #expect(!ok.stdout.contains(Redactor.password(inURI: good)!), "the doctor prints the URI masked")
     }
+
+    /// A large step's single update can run for many minutes: commands that change data wait a day for a reply by
+    /// default (libmongoc's 5 minutes cut step 26 off at 1,000,000 orders); the others keep the shorter defaults.
+    @Test func commandsThatChangeDataWaitADayForAReplyByDefault() throws {
+        let closed = ["--uri", "mongodb://127.0.0.1:9", "--timeout", "1"]
+        for (arguments, expected) in [
+            (["rollback", "20", "--operator", "asha"], "reply timeout 86400 s"),
+            (["reapply", "20", "--operator", "asha"], "reply timeout 86400 s"),
+            (["rollback", "20", "--operator", "asha", "--operation-timeout", "90"], "reply timeout 90 s"),
+            (["status"], "reply timeout 300 s"),
+        ] as [([String], String)] {
+            let result = try RollGateProcess.run(arguments + closed, environment: ["ROLLGATE_LOG_LEVEL": "debug"])
+            #expect(result.status == 3, "\(arguments): \(result)")
+            #expect(result.stderr.contains(expected), "\(arguments): \(result)")
+        }
+    }
 }
+
 
 /// Commands that need the test server.
 @Suite(.enabled(if: TestServer.isAvailable, TestServer.skipReason))
