@@ -8,6 +8,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -140,3 +141,18 @@ def table(header: list, align: str, rows: list) -> list:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(rule[a] for a in align) + "|"]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return lines
+
+
+def run_with_report(command: list, what: str) -> tuple:
+    """Runs a rollgate command that writes report.json into --report-dir; returns (wall, rss, cpu, report)."""
+    with tempfile.TemporaryDirectory(prefix="rollgate-bench-") as report_dir:
+        status, stdout, wall, rss, cpu = timed([*command, "--report-dir", report_dir])
+        if status != 0:
+            sys.stderr.write(stdout)
+            raise Failure(f"{what} exited with status {status}")
+        try:
+            with open(os.path.join(report_dir, "report.json")) as file:
+                report = json.load(file)
+        except (OSError, json.JSONDecodeError) as error:
+            raise Failure(f"{what} wrote no readable report.json: {error}")
+    return wall, rss, cpu, report

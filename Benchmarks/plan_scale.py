@@ -22,10 +22,9 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 
-from bench_common import (seed_applied, CHECKS, Failure, add_common_arguments, mib, parse_sizes, require_rollgate,
+from bench_common import (seed_applied, run_with_report, CHECKS, Failure, add_common_arguments, mib, parse_sizes, require_rollgate,
                           require_server, server_peak_rss, table, timed)
 
 DATABASE = "bench_plan"
@@ -62,18 +61,8 @@ def step_figures(entry: dict) -> dict:
 
 def plan(binary: str, uri: str) -> dict:
     """One `rollgate plan all`; returns wall seconds, peak RSS, the tool's own seconds and the per-step figures."""
-    with tempfile.TemporaryDirectory(prefix="rollgate-plan-bench-") as report_dir:
-        command = [binary, "plan", "all", "--uri", uri, "--db", DATABASE, "--checks", CHECKS, "--no-history",
-                   "--report-dir", report_dir]
-        status, stdout, wall, rss, cpu = timed(command)
-        if status != 0:
-            sys.stderr.write(stdout)
-            raise Failure(f"rollgate plan all exited with status {status}")
-        try:
-            with open(os.path.join(report_dir, "report.json")) as file:
-                report = json.load(file)
-        except (OSError, json.JSONDecodeError) as error:
-            raise Failure(f"rollgate plan all wrote no readable report.json: {error}")
+    command = [binary, "plan", "all", "--uri", uri, "--db", DATABASE, "--checks", CHECKS, "--no-history"]
+    wall, rss, cpu, report = run_with_report(command, "rollgate plan all")
     entries = check_plan(report)
     return {"wall": wall, "rss": rss, "cpu": cpu, "seconds": report.get("seconds"),
             "steps": [step_figures(e) for e in entries], "plan": entries}

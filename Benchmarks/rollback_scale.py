@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 
-from bench_common import (seed_applied, CHECKS, Failure, add_common_arguments, mib, require_rollgate, require_server,
+from bench_common import (seed_applied, run_with_report, CHECKS, Failure, add_common_arguments, mib, require_rollgate, require_server,
                           server_peak_rss, table, timed)
 
 DATABASE = "bench_rollback"
@@ -37,21 +37,6 @@ APPROVALS = [(21, "ops"), (23, "finance"), (25, "compliance")]
 
 
 # MARK: rollgate
-
-def run_with_report(command: list, what: str) -> tuple:
-    """Runs a rollgate command that writes report.json into --report-dir; returns (wall, rss, cpu, report)."""
-    with tempfile.TemporaryDirectory(prefix="rollgate-rollback-bench-") as report_dir:
-        status, stdout, wall, rss, cpu = timed([*command, "--report-dir", report_dir])
-        if status != 0:
-            sys.stderr.write(stdout)
-            raise Failure(f"{what} exited with status {status}")
-        try:
-            with open(os.path.join(report_dir, "report.json")) as file:
-                report = json.load(file)
-        except (OSError, json.JSONDecodeError) as error:
-            raise Failure(f"{what} wrote no readable report.json: {error}")
-    return wall, rss, cpu, report
-
 
 def plan(binary: str, uri: str, steps: str, database: str = DATABASE) -> dict:
     """`rollgate plan STEPS`; returns wall seconds and, per step, the estimate and the documents it would change."""

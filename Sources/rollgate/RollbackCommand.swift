@@ -150,7 +150,7 @@ func execute(_ request: RollbackRequest, catalog: Catalog, connection: Connectio
         Terminal.error("rollgate: \(refusal)")
         throw ExitStatus.refused.exitCode
     } catch let interrupted as RollbackInterrupted {
-        Terminal.error("rollgate: error: \(interrupted)")
+        Terminal.failure("\(interrupted)")
         throw ExitStatus.environment.exitCode
     }
     var health: HealthCheck.Result?
