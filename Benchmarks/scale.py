@@ -87,11 +87,11 @@ def update_document(operation: dict) -> dict:
 
 # MARK: pymongo children (run as `scale.py --child KIND`, so GNU time measures their peak RSS)
 
-def child_plan(db, today: dt.datetime) -> dict:
+def child_plan(db, today: dt.datetime, spec: str = STEPS) -> dict:
     """The plan's questions, one call each; returns per step the operation counts, backup parts and impacts."""
     now = dt.datetime.now(dt.timezone.utc)
     steps = {}
-    for rule in selected_rules(STEPS):
+    for rule in selected_rules(spec):
         operations = [db[o["collection"]].count_documents(audit_vs_pymongo.resolve(o["filter"], today, {}),
                                                           maxTimeMS=MAX_TIME_MS)
                       for o in document_operations(rule)]
@@ -168,7 +168,7 @@ def price(db, impact: dict, today: dt.datetime, now: dt.datetime) -> dict:
     return {"kind": kind, "value": None, "figures": {}, "skipped": True}
 
 
-def child_rollback(client, db, today: dt.datetime) -> dict:
+def child_rollback(client, db, today: dt.datetime, spec: str = STEPS) -> dict:
     """Rolls back the steps highest first with rollgate's safety (counts, full pre-image backup with a manifest and
     a checksum, named backups, operations, verification); returns per step what it changed and backed up."""
     from bson.raw_bson import RawBSONDocument
@@ -176,7 +176,7 @@ def child_rollback(client, db, today: dt.datetime) -> dict:
     run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
     transactions = "setName" in client.admin.command("hello")
     steps = []
-    for rule in selected_rules(STEPS):
+    for rule in selected_rules(spec):
         started = time.perf_counter()
         operations = document_operations(rule)
         counts = [db[o["collection"]].count_documents(o["filter"], maxTimeMS=MAX_TIME_MS) for o in operations]
@@ -231,7 +231,7 @@ def child_rollback(client, db, today: dt.datetime) -> dict:
     return {"steps": steps}
 
 
-def child_main(kind: str, uri: str, database: str) -> int:
+def child_main(kind: str, uri: str, database: str, spec: str = STEPS) -> int:
     """The pymongo side of one operation, as a child process: prints a JSON summary on stdout."""
     if kind == "audit":
         return audit_vs_pymongo.baseline_main(uri, database)
@@ -240,15 +240,19 @@ def child_main(kind: str, uri: str, database: str) -> int:
     started = time.perf_counter()
     client = pymongo.MongoClient(uri)
     today = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-    result = child_plan(client[database], today) if kind == "plan" else child_rollback(client, client[database], today)
+    result = (child_plan(client[database], today, spec) if kind == "plan"
+              else child_rollback(client, client[database], today, spec))
     result["seconds"] = time.perf_counter() - started
     client.close()
     json.dump(result, sys.stdout, default=str)
     return 0
 
 
-def run_child(kind: str, uri: str) -> dict:
-    command = [sys.executable, os.path.abspath(__file__), "--child", kind, "--uri", uri, "--db", DATABASE]
+def run_child(kind: str, uri: str, spec: str = STEPS) -> dict:
+    """The pymongo side of `kind` for the steps in `spec`, as a timed child process; its JSON summary with `wall`,
+    `rss` and `cpu` added."""
+    command = [sys.executable, os.path.abspath(__file__), "--child", kind, "--uri", uri, "--db", DATABASE,
+               "--steps", spec]
     status, stdout, wall, rss, cpu = timed(command)
     if status != 0:
         raise Failure(f"the pymongo {kind} exited with status {status}")
@@ -484,10 +488,11 @@ def main() -> int:
     parser.add_argument("--json", help="also write every raw figure to this file")
     parser.add_argument("--child", choices=OPERATIONS, help=argparse.SUPPRESS)
     parser.add_argument("--db", default=DATABASE, help=argparse.SUPPRESS)
+    parser.add_argument("--steps", default=STEPS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     require_server(parser, args)
     if args.child:
-        return child_main(args.child, args.uri, args.db)
+        return child_main(args.child, args.uri, args.db, args.steps)
     require_rollgate(parser, args)
     try:
         sizes = parse_sizes(args.sizes)
