@@ -3,21 +3,25 @@
 run of many hours can be spread over several sittings.
 
     .venv/bin/python Benchmarks/staged_scale.py --state DIR --budget SECONDS [--orders N] [--rollgate PATH]
+                                                [--json FILE]
 
-DIR holds two server storages, `rollgate/` and `pymongo/`, and `state.json`: the figures of every stage finished so
-far. Each invocation starts SecantusDB servers on the kept storages (as scripts/test_server.py does), runs the next
-stages in order while the stage's expected time fits what is left of --budget, records each stage in state.json as
-soon as it finishes, and stops the servers. Run it again (with the same --orders) to go on. Stages, in order:
+DIR holds two server storages, `storage-rollgate/` and `storage-pymongo/`, and `state.json`: the figures of every
+stage finished so far. Each invocation starts SecantusDB servers on the kept storages (as scripts/test_server.py
+does), runs the next stages in order while the stage's expected time fits what is left of --budget, records each
+stage in state.json as soon as it finishes, and stops the servers. Run it again to go on (--orders, default
+1,000,000, is kept in state.json). Stages, in order:
 
-1. `seed`: `rollgate seed --orders N --seed 42 --state applied --drop` into database bench_scale on `rollgate/`.
-2. `copy`: with the servers stopped, `rollgate/` is copied to `pymongo/`: both sides start from the same documents.
-3. `plan-rollgate`: `rollgate plan 19-23,25,26 --no-history` on `rollgate/`. Its per-step estimates are what the
-   rollback is measured against.
-4. `rollback-rollgate-S` for S = 26, 25, 23, 22, 21, 20, 19: `rollgate rollback S` on `rollgate/`, one step per
-   command, in the order `rollgate rollback 19-23,25,26` takes them.
-5. `plan-pymongo`, `audit-rollgate`, `audit-pymongo` on `pymongo/` (still as seeded): scale.py's pymongo plan and
-   both audits.
-6. `rollback-pymongo-S` for the same steps: scale.py's pymongo rollback of step S on `pymongo/`.
+1. `seed`: `rollgate seed --orders N --seed 42 --state applied --drop` into database bench_scale on the rollgate
+   storage.
+2. `copy`: with the servers stopped, the rollgate storage is copied to the pymongo storage: both sides start from
+   the same documents.
+3. `plan-rollgate`: `rollgate plan 19-23,25,26 --no-history` on the rollgate storage. Its per-step estimates are
+   what the rollback is measured against.
+4. `rollback-rollgate-S` for S = 26, 25, 23, 22, 21, 20, 19: `rollgate rollback S` on the rollgate storage, one
+   step per command, in the order `rollgate rollback 19-23,25,26` takes them.
+5. `plan-pymongo`, `audit-rollgate`, `audit-pymongo` on the pymongo storage (still as seeded): scale.py's pymongo
+   plan and both audits.
+6. `rollback-pymongo-S` for the same steps: scale.py's pymongo rollback of step S on the pymongo storage.
 
 Expected times: the plan's estimate × 1.5 for a rollback step (either side); for the other stages a rate per order
 measured on this test server at 100,000 and 1,000,000 orders, × 1.5. A stage that was started and never finished
@@ -47,6 +51,7 @@ SIDES = ("rollgate", "pymongo")
 RATES = {"seed": 1.3e-3, "copy": 0.2e-3, "plan-rollgate": 1.4e-3, "plan-pymongo": 1.4e-3,
          "audit-rollgate": 1.3e-3, "audit-pymongo": 1.8e-3}
 MARGIN = 1.5
+DEFAULT_ORDERS = 1_000_000
 
 
 def rollback_steps() -> list:
@@ -66,13 +71,24 @@ class Servers:
         self.directory, self.running = directory, {}
 
     def storage(self, side: str) -> str:
-        return os.path.join(self.directory, side)
+        return os.path.join(self.directory, f"storage-{side}")
 
     def uri(self, side: str) -> str:
         if side not in self.running:
-            server = test_server.Server(self.storage(side), os.path.join(self.directory, "server.log"))
+            log = os.path.join(self.directory, "server.log")
+            server = test_server.Server(self.storage(side), log)
             self.running[side] = server
-            test_server.wait_for_ping(server.uri, timeout=600)  # reopening a large storage takes a while
+            import pymongo
+
+            # Reopening a large storage takes a while; a server that exits instead is a failure at once.
+            while True:
+                try:
+                    pymongo.MongoClient(server.uri, serverSelectionTimeoutMS=500).admin.command("ping")
+                    break
+                except pymongo.errors.PyMongoError:
+                    if server.process.poll() is not None:
+                        raise Failure(f"the server on {self.storage(side)} exited with status "
+                                      f"{server.process.returncode}; see {log}")
         return self.running[side].uri
 
     def peak_rss(self) -> dict:
@@ -87,15 +103,16 @@ class Servers:
 class State:
     """state.json: the stages finished, the one started, the server peaks seen."""
 
-    def __init__(self, directory: str, orders: int):
+    def __init__(self, directory: str, orders):
         self.path = os.path.join(directory, "state.json")
         if os.path.exists(self.path):
             with open(self.path) as file:
                 self.data = json.load(file)
-            if self.data["orders"] != orders:
+            if orders is not None and self.data["orders"] != orders:
                 raise Failure(f"{self.path} is for {self.data['orders']:,} orders, not {orders:,}: use another --state")
         else:
-            self.data = {"orders": orders, "stages": {}, "started": None, "interrupted": [], "server_rss": {}}
+            self.data = {"orders": orders or DEFAULT_ORDERS, "stages": {}, "started": None, "interrupted": [],
+                         "server_rss": {}}
 
     def save(self) -> None:
         with open(self.path + ".tmp", "w") as file:
@@ -116,9 +133,9 @@ def expected_seconds(name: str, state: State) -> float:
     return MARGIN * RATES[name] * state.data["orders"]
 
 
-def run_stage(name: str, args, servers: Servers) -> dict:
+def run_stage(name: str, args, state: State, servers: Servers) -> dict:
     if name == "seed":
-        return seed_applied(args.rollgate, servers.uri("rollgate"), scale.DATABASE, args.orders)
+        return seed_applied(args.rollgate, servers.uri("rollgate"), scale.DATABASE, state.data["orders"])
     if name == "copy":
         servers.stop()
         started = time.perf_counter()
@@ -183,13 +200,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--state", required=True, help="directory for the kept storages and state.json")
     parser.add_argument("--budget", type=float, required=True, help="seconds this invocation may take")
-    parser.add_argument("--orders", type=int, default=1_000_000, help="orders to seed (default 1000000)")
+    parser.add_argument("--orders", type=int,
+                        help="orders to seed (default: the size in state.json, else 1000000)")
     parser.add_argument("--json", help="when every stage is done, also write the state to this file")
     add_common_arguments(parser)
     args = parser.parse_args()
     require_rollgate(parser, args)
     args.rollgate = os.path.abspath(args.rollgate)
-    if args.orders <= 0 or args.budget <= 0:
+    if (args.orders is not None and args.orders <= 0) or args.budget <= 0:
         parser.error("--orders and --budget must be positive")
     os.makedirs(args.state, exist_ok=True)
     started = time.perf_counter()
@@ -217,7 +235,7 @@ def main() -> int:
             progress(f"{name} (expected up to {expected:.0f} s) ...")
             state.data["started"] = name
             state.save()
-            result = run_stage(name, args, servers)
+            result = run_stage(name, args, state, servers)
             for side, rss in servers.peak_rss().items():
                 state.data["server_rss"][side] = max(rss or 0, state.data["server_rss"].get(side) or 0) or None
             state.data["stages"][name] = result
