@@ -167,6 +167,27 @@ def summed_rollback(state: State, side: str) -> dict:
             "steps": [step for p in parts for step in p["steps"]]}
 
 
+def rollback_table(state: State) -> str:
+    """rollback_scale.py's table: each rollgate rollback step against the plan's estimate."""
+    orders, seed = state.data["orders"], state.result("seed")
+    peak = state.data["server_rss"].get("rollgate")
+    planned = dict(state.result("plan-rollgate"), steps=state.plan_estimates())
+    run = {"scenario": "b", "steps": scale.STEPS, "documents": sum(seed["documents"].values()), "seed": seed,
+           "plan": planned, "rollback": summed_rollback(state, "rollgate"), "server_rss": peak}
+    return rollback_scale.report(orders, [run])
+
+
+def notes(state: State) -> list:
+    sittings = state.data.get("sittings", 1)
+    lines = [f"Each rollback step ran as its own command (`rollgate rollback S`, pymongo one step per child), in the "
+             f"order `rollgate rollback {scale.STEPS}` takes them, in {sittings} sitting{'s' if sittings != 1 else ''}"
+             f"; a server restarted between sittings starts with a cold cache."]
+    if state.data["interrupted"]:
+        lines.append("Stages interrupted and run again (their figures are not fair times): "
+                     + ", ".join(state.data["interrupted"]) + ".")
+    return lines
+
+
 def report(state: State) -> tuple:
     """(Markdown, disagreements) once every stage is done."""
     orders, result = state.data["orders"], state.result
@@ -185,15 +206,8 @@ def report(state: State) -> tuple:
                                     "compared": audit_compared},
                           "plan": {"rollgate": planned, "pymongo": result("plan-pymongo"), "compared": plan_compared},
                           "rollback": {"rollgate": ours, "pymongo": theirs, "compared": rollback_compared}}}
-    steps = rollback_scale.report(orders, [{"scenario": "b", "steps": scale.STEPS, "documents": run["documents"],
-                                            "seed": seed, "plan": planned, "rollback": ours, "server_rss": peak}])
-    notes = [f"Each rollback step ran as its own command (`rollgate rollback S`, pymongo one step per child), in the "
-             f"order `rollgate rollback {scale.STEPS}` takes them, across {state.data.get('sittings', 1)} sittings; "
-             f"a server restarted between sittings starts with a cold cache."]
-    if state.data["interrupted"]:
-        notes.append("Stages interrupted and run again (their figures are not fair times): "
-                     + ", ".join(state.data["interrupted"]) + ".")
-    return "\n".join([scale.report([run], list(scale.OPERATIONS)), "", steps, "", *notes]), disagreements
+    return "\n".join([scale.report([run], list(scale.OPERATIONS)), "", rollback_table(state), "", *notes(state)]), \
+        disagreements
 
 
 def main() -> int:
@@ -231,6 +245,9 @@ def main() -> int:
             if expected > left:
                 progress(f"stopping before {name}: expected {expected:.0f} s, {left:.0f} s of the budget left; "
                          f"run again to go on")
+                if all(state.result(f"rollback-rollgate-{s}") for s in rollback_steps()):
+                    print("(partial: rollgate's rollback is done, the pymongo side is not)\n")
+                    print("\n".join([rollback_table(state), "", *notes(state)]))
                 return 0
             progress(f"{name} (expected up to {expected:.0f} s) ...")
             state.data["started"] = name
