@@ -75,20 +75,10 @@ class Servers:
 
     def uri(self, side: str) -> str:
         if side not in self.running:
-            log = os.path.join(self.directory, "server.log")
-            server = test_server.Server(self.storage(side), log)
+            server = test_server.Server(self.storage(side), os.path.join(self.directory, "server.log"))
             self.running[side] = server
-            import pymongo
-
-            # Reopening a large storage takes a while; a server that exits instead is a failure at once.
-            while True:
-                try:
-                    pymongo.MongoClient(server.uri, serverSelectionTimeoutMS=500).admin.command("ping")
-                    break
-                except pymongo.errors.PyMongoError:
-                    if server.process.poll() is not None:
-                        raise Failure(f"the server on {self.storage(side)} exited with status "
-                                      f"{server.process.returncode}; see {log}")
+            # Reopening a large storage takes a while; a server that exits instead stops the run at once.
+            test_server.wait_for_ping(server.uri, timeout=600, process=server.process)
         return self.running[side].uri
 
     def peak_rss(self) -> dict:

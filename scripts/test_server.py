@@ -46,7 +46,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_ping(uri: str, timeout: float = 60.0) -> None:
+def wait_for_ping(uri: str, timeout: float = 60.0, process=None) -> None:
+    """Waits until the server at `uri` answers ping; gives up after `timeout` seconds, or at once if `process` (the
+    server's Popen) has exited."""
     import pymongo
 
     deadline = time.monotonic() + timeout
@@ -55,6 +57,9 @@ def wait_for_ping(uri: str, timeout: float = 60.0) -> None:
             pymongo.MongoClient(uri, serverSelectionTimeoutMS=300).admin.command("ping")
             return
         except Exception:
+            if process is not None and process.poll() is not None:
+                raise SystemExit(f"test server at {uri.split('@')[-1]} exited with status {process.returncode} "
+                                 f"before answering ping")
             if time.monotonic() > deadline:
                 raise SystemExit(f"test server at {uri.split('@')[-1]} did not answer ping within {timeout:.0f} s")
             time.sleep(0.2)
@@ -88,7 +93,7 @@ def start_auth_server(workdir: str, log_path: str) -> Server:
     storage = os.path.join(workdir, "auth-storage")
     setup = Server(storage, log_path)
     try:
-        wait_for_ping(setup.uri)
+        wait_for_ping(setup.uri, process=setup.process)
         admin = pymongo.MongoClient(setup.uri).admin
         admin.command("createUser", AUTH_USER, pwd=AUTH_PASSWORD, roles=[{"role": "root", "db": "admin"}])
         # The roles exactly as Docs/mongodb-roles.json documents them, for the access database.
@@ -107,7 +112,7 @@ def start_auth_server(workdir: str, log_path: str) -> Server:
                   f"?authSource=admin")
     server.access_uris = {name: f"mongodb://{user}:{quote_plus(password)}@127.0.0.1:{server.port}/?authSource=admin"
                           for name, (user, password, _) in ACCESS_USERS.items()}
-    wait_for_ping(server.uri)
+    wait_for_ping(server.uri, process=server.process)
     return server
 
 
@@ -150,7 +155,7 @@ def main() -> int:
     try:
         plain = Server(args.storage or os.path.join(workdir, "storage"), log_path, extra=["--enable-test-commands"])
         servers.append(plain)
-        wait_for_ping(plain.uri)
+        wait_for_ping(plain.uri, process=plain.process)
         env["ROLLGATE_TEST_URI"] = plain.uri
         env["ROLLGATE_TEST_SERVER_BIN"] = SERVER
         if args.auth:
@@ -166,7 +171,7 @@ def main() -> int:
                          extra=["--tls-cert-file", cert, "--tls-key-file", key])
             servers.append(tls)
             tls.uri = f"mongodb://localhost:{tls.port}/?tls=true&tlsCAFile={ca}"
-            wait_for_ping(tls.uri)
+            wait_for_ping(tls.uri, process=tls.process)
             env["ROLLGATE_TEST_TLS_URI"] = tls.uri
             env["ROLLGATE_TEST_TLS_CA"] = ca
         extras = [name for name, wanted in (("SCRAM", args.auth), ("TLS", args.tls)) if wanted]
