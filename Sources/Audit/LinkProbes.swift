@@ -87,7 +87,7 @@ enum LinkCheck {
     /// Merges the two sorted streams key by key.
     static func merge(_ left: LinkStream, _ right: LinkStream) throws -> Tally {
         var tally = Tally()
-        while let key = try [left.peekKey(), right.peekKey()].compactMap({ $0 }).min(by: LinkStream.precedes) {
+        while let key = [left.headKey, right.headKey].compactMap({ $0 }).min(by: LinkStream.precedes) {
             let group = try left.take(key) + right.take(key)
             let entities = group.filter { $0.isEntity }
             let targetLink = entities.last?.other  // a duplicate id: the last one read, as a map would keep
@@ -118,15 +118,20 @@ final class LinkStream {
 
     private let nextDocument: () throws -> BSONDocument?
     private var head: (key: String, record: Record)?
-    private var started = false
     private var lastKey: String?
 
-    init(_ cursor: MongoCursor) { nextDocument = { try cursor.next() } }
+    /// Reads the first record, so that `headKey` is known from the start.
+    convenience init(_ cursor: MongoCursor) throws { try self.init(next: { try cursor.next() }) }
 
     /// For tests: records given in order.
-    init(_ documents: [BSONDocument]) {
+    convenience init(_ documents: [BSONDocument]) throws {
         var rest = documents[...]
-        nextDocument = { rest.popFirst() }
+        try self.init(next: { rest.popFirst() })
+    }
+
+    private init(next: @escaping () throws -> BSONDocument?) throws {
+        nextDocument = next
+        try advance()
     }
 
     static func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
@@ -138,23 +143,20 @@ final class LinkStream {
         }
     }
 
-    func peekKey() throws -> String? {
-        if !started { try advance() }
-        return head?.key
-    }
+    /// The key of the next record; nil at the end of the stream.
+    var headKey: String? { head?.key }
 
     /// Every record with `key` at the head of the stream.
     func take(_ key: String) throws -> [Record] {
         var taken: [Record] = []
-        while let current = try peekKey(), Self.same(current, key) {
-            taken.append(head!.record)
+        while let head, Self.same(head.key, key) {
+            taken.append(head.record)
             try advance()
         }
         return taken
     }
 
     private func advance() throws {
-        started = true
         guard let document = try nextDocument() else { head = nil; return }
         guard case .string(let key)? = document["k"] else { throw LinkOrderError(detail: "a record without a key") }
         if let lastKey, Self.precedes(key, lastKey) {

@@ -7,8 +7,8 @@ import Testing
 
 /// Step 21's link check: the merge of the two sorted record streams, and the check against broken links on the server.
 struct LinkMergeTests {
-    static func stream(_ records: [(String, Int, String?)]) -> LinkStream {
-        LinkStream(records.map { key, type, other in
+    static func stream(_ records: [(String, Int, String?)]) throws -> LinkStream {
+        try LinkStream(records.map { key, type, other in
             ["k": .string(key), "t": .int32(Int32(type)), "o": other.map(BSON.string) ?? .null]
         })
     }
@@ -16,9 +16,9 @@ struct LinkMergeTests {
     @Test func countsEachKindOfBrokenLinkOnce() throws {
         // Left: a1 → c1 (agrees), a2 unlinked, a3 → c9 (no such right), a4 → c4 (c4 points at a1).
         // Right: c1 → a1, c4 → a1, c5 → a7 (no such left).
-        let left = Self.stream([("La1", 0, "c1"), ("La2", 0, nil), ("La3", 0, "c9"), ("La4", 0, "c4"),
+        let left = try Self.stream([("La1", 0, "c1"), ("La2", 0, nil), ("La3", 0, "c9"), ("La4", 0, "c4"),
                                 ("Rc1", 1, "a1"), ("Rc4", 1, "a4"), ("Rc9", 1, "a3")])
-        let right = Self.stream([("La1", 1, "c1"), ("La1", 1, "c4"), ("La7", 1, "c5"),
+        let right = try Self.stream([("La1", 1, "c1"), ("La1", 1, "c4"), ("La7", 1, "c5"),
                                  ("Rc1", 0, "a1"), ("Rc4", 0, "a1"), ("Rc5", 0, "a7")])
         let tally = try LinkCheck.merge(left, right)
         // a4 → c4 whose link is a1; c4 → a1 whose link is c1: two mismatches.
