@@ -1,4 +1,5 @@
 import Findings
+import Foundation
 import Mongo
 
 /// What a step changed.
@@ -215,6 +216,47 @@ public enum OperationRule: Sendable {
         switch self {
         case .unset(let c, _, _), .update(let c, _, _), .dropIndex(let c, _): c
         }
+    }
+
+    /// The documents it changes (nil for an index).
+    public var filter: BSONDocument? {
+        switch self {
+        case .unset(_, let f, _), .update(_, let f, _): f
+        case .dropIndex: nil
+        }
+    }
+
+    /// Whether it changes documents (rather than an index).
+    public var changesDocuments: Bool {
+        if case .dropIndex = self { return false }
+        return true
+    }
+}
+
+extension RollbackRule {
+    /// The rule with every `{{placeholder}}` of its filters filled in for `now`: the one place where a rollback's
+    /// filters are resolved, so that the plan's counts, the backup, the operations and the verification read the same
+    /// documents.
+    public func resolved(now: Date) -> RollbackRule {
+        var rule = self
+        rule.backups = backups.map { backup in
+            var resolved = backup
+            resolved.filter = Placeholder.resolve(backup.filter, now: now)
+            return resolved
+        }
+        rule.operations = operations.map { operation in
+            switch operation {
+            case let .unset(c, f, fields): .unset(collection: c, filter: Placeholder.resolve(f, now: now), fields: fields)
+            case let .update(c, f, u): .update(collection: c, filter: Placeholder.resolve(f, now: now), update: u)
+            case .dropIndex: operation
+            }
+        }
+        rule.verify = verify.map { check in
+            var resolved = check
+            resolved.filter = Placeholder.resolve(check.filter, now: now)
+            return resolved
+        }
+        return rule
     }
 }
 

@@ -3,15 +3,19 @@ import Foundation
 import Mongo
 
 /// A rollback's backup: one collection per step and run (`rollback_backup_23_<run id>`) holding the full pre-image of
-/// every document the step changes, wrapped as `{_id: {c: collection, id: original _id}, collection, document}`
-/// (index specifications as `{_id: {c, index}, collection, index}`), and a manifest (`_id: "manifest"`) with counts,
-/// checksum, filters and time. The manifest says `complete: true` only once everything is in; a backup without it is
-/// never used for a re-apply.
+/// every document the step changes, wrapped as `{_id: {c: collection, id: original _id}, collection, batch, document}`
+/// (index specifications as `{_id: {c, index}, collection, batch, index}`), and a manifest (`_id: "manifest"`).
 ///
-/// Documents are copied by RollGate itself in batches, not with `$merge`, so the copy works the same on every server
-/// and memory stays at one batch.
+/// The backup is saved in numbered batches, each one *before* the rollback changes the documents in it: first the
+/// batch's entries, then the manifest's `saved_batches` and running checksum, then the changes. So whatever moment a
+/// run stops at, every document it changed has its pre-image in a saved batch, and entries of a batch the manifest
+/// does not count yet belong to documents that were never changed (a re-apply ignores them). `complete: true` says the
+/// run got to the end of the step.
+///
+/// Backups written before this format (no `version`) hold no batch numbers and are usable only when complete.
 public struct BackupStore {
     public static let prefix = "rollback_backup_"
+    public static let manifestVersion = 2
     static let batchSize = 1_000
 
     public let database: MongoDatabase
@@ -27,64 +31,96 @@ public struct BackupStore {
         self.name = name
     }
 
-    /// Copies every document of `collection` matching `filter`; returns how many, and adds them to `checksum`.
-    func copyDocuments(of collection: String, matching filter: BSONDocument, checksum: inout Checksum,
-                       progress: (Int) -> Void = { _ in }) throws -> Int {
-        let target = database.collection(name)
-        var batch: [BSONDocument] = []
-        var copied = 0
-        // No sort: the checksum does not depend on order, and a sort made the test server sort every pre-image in
-        // memory (MongoDB would walk the _id index instead of the collection).
-        let cursor = try database.collection(collection).find(filter, options: FindOptions(batchSize: Self.batchSize))
-        while let document = try cursor.next() {
-            checksum.add(document)
-            batch.append(["_id": ["c": .string(collection), "id": document["_id"] ?? .null],
-                          "collection": .string(collection), "document": .document(document)])
-            if batch.count == Self.batchSize {
-                copied += try target.insertMany(batch)
-                batch.removeAll(keepingCapacity: true)
-                progress(copied)
-            }
-        }
-        copied += try target.insertMany(batch)
-        return copied
+    /// The backup name prefix of one step's backups.
+    public static func prefix(step: Int) -> String { "\(prefix)\(step)_" }
+
+    /// Saves one batch of entries; returns how many.
+    func insert(_ entries: [BSONDocument], session: MongoSession? = nil) throws -> Int {
+        try database.collection(name).insertMany(entries, session: session)
     }
 
-    /// Saves the full index specifications of `collection` (all but `_id_`).
-    func copyIndexes(of collection: String, checksum: inout Checksum) throws -> Int {
-        let specs = try database.collection(collection).listIndexes().filter { $0["name"]?.stringValue != "_id_" }
-        for spec in specs { checksum.add(spec) }
-        return try database.collection(name).insertMany(specs.map { spec in
-            ["_id": ["c": .string(collection), "index": spec["name"] ?? .null], "collection": .string(collection),
-             "index": .document(spec)]
-        })
+    static func entry(of document: BSONDocument, in collection: String, batch: Int) -> BSONDocument {
+        ["_id": ["c": .string(collection), "id": document["_id"] ?? .null], "collection": .string(collection),
+         "batch": .int64(Int64(batch)), "document": .document(document)]
     }
 
-    func writeManifest(_ manifest: BSONDocument) throws {
+    static func indexEntry(of spec: BSONDocument, in collection: String, batch: Int) -> BSONDocument {
+        ["_id": ["c": .string(collection), "index": spec["name"] ?? .null], "collection": .string(collection),
+         "batch": .int64(Int64(batch)), "index": .document(spec)]
+    }
+
+    func writeManifest(_ manifest: BSONDocument, session: MongoSession? = nil) throws {
         try database.collection(name).bulkWrite([
             .replaceOne(filter: ["_id": "manifest"], replacement: manifest.merging(["_id": "manifest"]), upsert: true),
-        ])
+        ], session: session)
     }
 
     public func manifest() throws -> BSONDocument? {
         try database.collection(name).find(["_id": "manifest"]).next()
     }
 
-    /// Every backed-up document or index entry, streamed in `_id` order.
-    func entries() throws -> MongoCursor {
-        try database.collection(name).find(["_id": ["$ne": "manifest"]], options: FindOptions(sort: ["_id": 1], batchSize: Self.batchSize))
+    /// The entries a re-apply may use: those of saved batches (every entry of an old-format backup), in `_id` order.
+    func entries(_ manifest: Manifest) throws -> MongoCursor {
+        try database.collection(name).find(manifest.usableEntries, options: FindOptions(sort: ["_id": 1], batchSize: Self.batchSize))
     }
 
-    /// The newest complete backup of `step`, by the time in its manifest.
-    public static func latest(step: Int, in database: MongoDatabase) throws -> BackupStore? {
-        var best: (BackupStore, Date)?
-        for name in try database.collectionNames() where name.hasPrefix("\(prefix)\(step)_") {
+    /// Every step backup whose manifest can be read, oldest first.
+    public static func all(step: Int, in database: MongoDatabase) throws -> [(store: BackupStore, manifest: Manifest)] {
+        try database.collectionNames().filter { $0.hasPrefix(prefix(step: step)) }.compactMap { name in
             let store = BackupStore(database: database, name: name)
-            guard let manifest = try store.manifest(), manifest["complete"] == true,
-                  let created = manifest["created_at"]?.dateValue else { continue }
-            if best == nil || created > best!.1 { best = (store, created) }
-        }
-        return best?.0
+            return try store.manifest().flatMap(Manifest.init).map { (store, $0) }
+        }.sorted { ($0.manifest.createdAt, $0.store.name) < ($1.manifest.createdAt, $1.store.name) }
+    }
+
+    /// The step's backup chain: every usable backup taken since its last completed re-apply, oldest first. A re-apply
+    /// restores from all of them, so a rerun after a failure, a crash or a lost lock loses nothing.
+    public static func chain(step: Int, in database: MongoDatabase) throws -> [(store: BackupStore, manifest: Manifest)] {
+        try all(step: step, in: database).filter { $0.manifest.usable && $0.manifest.reappliedBy == nil }
+    }
+
+    /// Marks the backup as restored by a completed re-apply, so that it leaves the chain.
+    func markReapplied(run: String, at time: Date) throws {
+        try database.collection(name).updateMany(["_id": "manifest"],
+                                                 ["$set": ["reapplied_by": .string(run), "reapplied_at": .date(time)]])
+    }
+}
+
+/// A backup's manifest, read.
+public struct Manifest: Sendable {
+    public var step: Int
+    public var runId: String
+    public var createdAt: Date
+    public var complete: Bool
+    /// Batches saved before the rollback changed them (nil in an old-format backup).
+    public var savedBatches: Int?
+    public var checksum: String
+    public var operations: [BSON]
+    public var reappliedBy: String?
+
+    init?(_ document: BSONDocument) {
+        guard let step = document["step"]?.int64Value else { return nil }
+        self.step = Int(step)
+        runId = document["run_id"]?.stringValue ?? "?"
+        createdAt = document["created_at"]?.dateValue ?? .distantPast
+        complete = document["complete"] == true
+        savedBatches = document["saved_batches"]?.int64Value.map(Int.init)
+        checksum = document["checksum"]?.stringValue ?? ""
+        operations = document["operations"]?.arrayValue ?? []
+        reappliedBy = document["reapplied_by"]?.stringValue
+    }
+
+    /// Holds pre-images that a re-apply can use: a complete old-format backup, or any saved batch.
+    public var usable: Bool { savedBatches.map { $0 > 0 } ?? complete }
+
+    /// What a run that stopped left: `complete`, or `partial (N batches saved)`.
+    public var state: String {
+        if complete { return "complete" }
+        return "partial (\(savedBatches ?? 0) batches saved)"
+    }
+
+    var usableEntries: BSONDocument {
+        guard let savedBatches else { return ["_id": ["$ne": "manifest"]] }
+        return ["_id": ["$ne": "manifest"], "batch": ["$lte": .int64(Int64(savedBatches))]]
     }
 }
 

@@ -71,6 +71,8 @@ public struct StepOutcome: Sendable, Equatable {
         case rolledBack = "rolled-back"
         case alreadyRolledBack = "already-rolled-back"
         case failed
+        /// Every backed-up document was rolled back, but documents written during the rollback still match.
+        case writtenDuring = "written-during-rollback"
         case manualPending = "manual-pending"
         case manualDone = "manual-done"
     }
@@ -80,7 +82,7 @@ public struct StepOutcome: Sendable, Equatable {
     public var operations: [PlannedOperation]
     public var backup: String?
     public var backupDocuments: Int
-    public var verification: [String]
+    public var verification: [Verification]
     public var message: String
     public var seconds: Double
 }
@@ -104,7 +106,11 @@ public struct Executor: Sendable {
     /// mode a failed step does not stop the run; in `execute` mode it does).
     public func run(_ request: RollbackRequest, now: Date = Date(),
                     progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> [StepOutcome] {
-        let steps = request.steps.sorted(by: >).compactMap { catalog.step($0) }
+        let steps = request.steps.sorted(by: >).compactMap { catalog.step($0) }.map { rule in
+            var resolved = rule
+            resolved.rollback = rule.rollback.resolved(now: now)
+            return resolved
+        }
         var problems: [Int: RollbackRefusal] = [:]
         var approvals: [Int: Approval] = [:]
         for step in steps {
@@ -121,7 +127,7 @@ public struct Executor: Sendable {
         let lock = RollbackLock(owner: request.operator_, runId: runId, ttl: request.lockTTL)
         do {
             return try await lock.holding(in: pool, database: database) {
-                try await runSteps(steps, request: request, runId: runId, approvals: approvals, problems: problems,
+                try await runSteps(steps, request: request, lock: lock, approvals: approvals, problems: problems,
                                    progress: progress)
             }
         } catch let held as RollbackLock.Held {
@@ -129,13 +135,13 @@ public struct Executor: Sendable {
         }
     }
 
-    private func runSteps(_ steps: [StepRule], request: RollbackRequest, runId: String, approvals: [Int: Approval],
+    private func runSteps(_ steps: [StepRule], request: RollbackRequest, lock: RollbackLock, approvals: [Int: Approval],
                           problems: [Int: RollbackRefusal], progress: @escaping @Sendable (String) -> Void) async throws -> [StepOutcome] {
         let database = database
         var outcomes: [StepOutcome] = []
         for step in steps {
             progress("step \(step.step): \(step.title)")
-            let history = History.Run(id: runId, operator_: request.operator_, reason: request.reason, mode: request.mode,
+            let history = History.Run(id: lock.runId, operator_: request.operator_, reason: request.reason, mode: request.mode,
                                       startedAt: Date())
             let approval = approvals[step.step]
             if let refusal = problems[step.step] {
@@ -147,11 +153,17 @@ public struct Executor: Sendable {
             }
             let entry = try await pool.run { try History.begin(step: step.step, run: history, in: $0.database(database)) }
             let outcome = await pool.runCapturing { client in
-                try StepExecutor(step: step, database: client.database(database), runId: runId, request: request,
-                                 progress: progress).execute()
+                try StepExecutor(step: step, database: client.database(database), runId: lock.runId, request: request,
+                                 lock: lock, progress: progress).execute()
             }
             let recorded = switch outcome {
             case .success(let done): done
+            case .failure(let lost as LockLostDuringStep):
+                // The run no longer holds the lock: it records what happened to its own history entry, and stops.
+                try? await pool.run { client in
+                    try History.recordLockLost(lost, run: history, entry: entry, in: client.database(database))
+                }
+                throw lost
             case .failure(let error):
                 StepOutcome(step: step.step, status: .failed, operations: [], backup: nil, backupDocuments: 0,
                             verification: [], message: "\(error)", seconds: 0)
@@ -189,12 +201,22 @@ public struct Executor: Sendable {
 }
 
 /// One step of a rollback, on one checked-out client.
+///
+/// The step is driven by its backup: the documents its operations would change are read in batches, and for each
+/// batch the lock is confirmed, the pre-images are saved, and only then are the operations applied to exactly those
+/// `_id`s, each with the step's own filter kept (so a rerun, or a document the application changed meanwhile, stays
+/// safe). A document that starts to match the filter after its batch was read is in no backup and is left alone:
+/// verification reports it as written during the rollback. Where the server has transactions, each batch (or the
+/// whole step, when it changes at most `--transaction-limit` documents) commits as one, lock renewal included.
 struct StepExecutor {
     static let logger = Logger(label: "rollgate.rollback")
+    /// `_id`s per `$in` of one update statement: small lists keep servers that test `$in` member by member fast.
+    static let idsPerStatement = 50
     let step: StepRule
     let database: MongoDatabase
     let runId: String
     let request: RollbackRequest
+    let lock: RollbackLock
     let progress: (String) -> Void
 
     func execute() throws -> StepOutcome {
@@ -211,32 +233,62 @@ struct StepExecutor {
         let before = try counts()
         guard before.contains(where: { $0.documents > 0 }) else {
             return StepOutcome(step: step.step, status: .alreadyRolledBack, operations: before, backup: nil,
-                               backupDocuments: 0, verification: try verify(), message: "already rolled back: nothing to change",
-                               seconds: start.secondsElapsed)
+                               backupDocuments: 0, verification: try verify(backup: nil),
+                               message: "already rolled back: nothing to change", seconds: start.secondsElapsed)
         }
-        let counted = start.secondsElapsed
-        let (store, backedUp) = try backup(before)
-        progress("  backup \(store.name): \(backedUp) entries")
-        let backedUpAt = start.secondsElapsed
-        let restore = "restore with rollgate reapply \(step.step) --backup \(store.name)"
-        let applied: [PlannedOperation], verification: [String], appliedAt: Double
+        let store = BackupStore(database: database, step: step.step, runId: runId)
+        let restore = "restore with rollgate reapply \(step.step) (its backup chain includes \(store.name))"
+        var writer = BackupWriter(store: store, step: step, runId: runId, operator_: request.operator_)
+        var changed = Array(repeating: 0, count: step.rollback.operations.count)
         do {
-            applied = try apply(before)
-            appliedAt = start.secondsElapsed
-            verification = try verify()
+            try writer.begin()
+            try saveNamedBackups()
+            let changing = before.filter { $0.type != "drop_index" }.reduce(0) { $0 + $1.documents }
+            let transactions = (try? database.client.hello()["setName"] != nil) == true
+            if transactions && changing <= request.transactionLimit {
+                let session = try database.client.startSession()
+                (writer, changed) = try session.withTransaction { session in
+                    var attempt = (writer, changed)
+                    try lock.confirm(database, session: session)
+                    for collection in documentCollections {
+                        try rollBack(collection, writer: &attempt.0, changed: &attempt.1, session: session, batchTransactions: false)
+                    }
+                    return attempt
+                }
+            } else {
+                for collection in documentCollections {
+                    try rollBack(collection, writer: &writer, changed: &changed, session: nil, batchTransactions: transactions)
+                }
+            }
+            try dropIndexes(writer: &writer, changed: &changed)
+            try writer.finish()
+        } catch let lost as RollbackLock.Lost {
+            throw LockLostDuringStep(lost: lost, step: step.step, backup: writer.savedBatches > 0 ? store.name : nil)
         } catch {
-            // Some operations may have run: the backup is what makes the step restorable, so the outcome names it.
-            return StepOutcome(step: step.step, status: .failed, operations: [], backup: store.name,
-                               backupDocuments: backedUp, verification: [], message: "\(error); \(restore)",
+            // Some batches may have been changed: each one's pre-images were saved first, so the chain restores them.
+            return StepOutcome(step: step.step, status: .failed, operations: [], backup: writer.savedBatches > 0 ? store.name : nil,
+                               backupDocuments: writer.checksum.count, verification: [],
+                               message: "\(error); " + (writer.savedBatches > 0 ? restore : "nothing was changed"),
                                seconds: start.secondsElapsed)
         }
-        Self.logger.debug("step \(step.step) phases", metadata: [
-            "count s": "\(counted)", "backup s": "\(backedUpAt - counted)", "apply s": "\(appliedAt - backedUpAt)",
-            "verify s": "\(start.secondsElapsed - appliedAt)"])
-        let failed = verification.filter { $0.hasPrefix("FAILED") }
-        return StepOutcome(step: step.step, status: failed.isEmpty ? .rolledBack : .failed, operations: applied,
-                           backup: store.name, backupDocuments: backedUp, verification: verification,
-                           message: failed.isEmpty ? "rolled back and verified" : "post-conditions not met; \(restore)",
+        let applied = zip(before, changed).map { plan, documents in
+            var result = plan
+            result.documents = documents
+            return result
+        }
+        let verification = try verify(backup: store)
+        let statuses = Set(verification.map(\.status))
+        let status: StepOutcome.Status = statuses.contains(.failed) ? .failed : statuses.contains(.writtenDuring) ? .writtenDuring : .rolledBack
+        let message = switch status {
+        case .failed: "post-conditions not met: " + verification.filter { $0.status == .failed }.map(\.description).joined(separator: "; ")
+            + "; \(restore)"
+        case .writtenDuring:
+            "rolled back every backed-up document, but " + verification.filter { $0.status == .writtenDuring }.map(\.description)
+                .joined(separator: "; ") + ": the application still writes them; roll the code back first, or run the step again"
+        default: "rolled back and verified"
+        }
+        return StepOutcome(step: step.step, status: status, operations: applied, backup: store.name,
+                           backupDocuments: writer.checksum.count, verification: verification, message: message,
                            seconds: start.secondsElapsed)
     }
 
@@ -245,45 +297,217 @@ struct StepExecutor {
         try step.rollback.operations.map { try PlannedOperation.counting($0, in: database) }
     }
 
-    /// The full pre-image of every document the step changes, index specifications for index steps, and the
-    /// guide's named backups; the manifest last, marked complete.
-    private func backup(_ planned: [PlannedOperation]) throws -> (BackupStore, Int) {
-        let store = BackupStore(database: database, step: step.step, runId: runId)
-        var checksum = Checksum()
-        var counts: BSONDocument = [:]
-        try store.writeManifest(manifest(complete: false, counts: [:], checksum: checksum))
-        var filtersByCollection: [String: [BSONDocument]] = [:]
-        var indexCollections: Set<String> = []
-        for operation in step.rollback.operations {
-            switch operation {
-            case .unset(let c, let f, _), .update(let c, let f, _): filtersByCollection[c, default: []].append(f)
-            case .dropIndex(let c, _): indexCollections.insert(c)
-            }
+    /// The collections whose documents the step changes, in the order of the step's operations.
+    private var documentCollections: [String] {
+        step.rollback.operations.reduce(into: [String]()) { names, operation in
+            if operation.changesDocuments, !names.contains(operation.collection) { names.append(operation.collection) }
         }
-        for (collection, filters) in filtersByCollection.sorted(by: { $0.key < $1.key }) {
-            let filter: BSONDocument = filters.count == 1 ? filters[0] : ["$or": .array(filters.map(BSON.document))]
-            let copied = try store.copyDocuments(of: collection, matching: filter, checksum: &checksum) { n in
-                progress("  backing up \(collection): \(n)")
-            }
-            counts[collection] = .int64(Int64(copied))
-        }
-        for collection in indexCollections.sorted() {
-            counts["\(collection) indexes"] = .int64(Int64(try store.copyIndexes(of: collection, checksum: &checksum)))
-        }
-        for named in step.rollback.backups where named.name != nil {
-            var pipeline: [BSON] = [["$match": .document(named.filter)]]
-            if let projection = named.projection { pipeline.append(["$project": .document(projection)]) }
-            pipeline.append(["$out": .string(named.name!)])
-            _ = try database.collection(named.collection).aggregate(pipeline).toArray()
-        }
-        try store.writeManifest(manifest(complete: true, counts: counts, checksum: checksum))
-        return (store, checksum.count)
     }
 
-    private func manifest(complete: Bool, counts: BSONDocument, checksum: Checksum) -> BSONDocument {
-        ["type": "rollback-backup", "step": .int32(Int32(step.step)), "run_id": .string(runId),
-         "created_at": .date(Date()), "operator": .string(request.operator_), "complete": .bool(complete),
-         "counts": .document(counts), "checksum": .string(checksum.text),
+    /// Reads the documents of `collection` that any operation would change, in batches; for each: the lock
+    /// confirmed, the pre-images saved, then the operations applied to exactly those `_id`s.
+    private func rollBack(_ collection: String, writer: inout BackupWriter, changed: inout [Int], session: MongoSession?,
+                          batchTransactions: Bool) throws {
+        let operations = step.rollback.operations.enumerated().filter { $0.element.changesDocuments && $0.element.collection == collection }
+        let filters = operations.compactMap(\.element.filter)
+        let filter: BSONDocument = filters.count == 1 ? filters[0] : ["$or": .array(filters.map(BSON.document))]
+        let cursor = try database.collection(collection).find(filter, options: FindOptions(batchSize: BackupStore.batchSize),
+                                                              session: session)
+        var batch: [BSONDocument] = []
+        func flush() throws {
+            guard !batch.isEmpty else { return }
+            let ids = batch.compactMap { $0["_id"] }
+            let body = { (session: MongoSession?, writer: inout BackupWriter, changed: inout [Int]) throws in
+                if session == nil || batchTransactions { try lock.confirm(database, session: session) }
+                try writer.save(batch.map { BackupStore.entry(of: $0, in: collection, batch: writer.savedBatches + 1) }, session: session)
+                for (index, operation) in operations {
+                    changed[index] += try apply(operation, to: ids, session: session)
+                }
+            }
+            if batchTransactions {
+                let transaction = try database.client.startSession()
+                (writer, changed) = try transaction.withTransaction { session in
+                    var attempt = (writer, changed)
+                    try body(session, &attempt.0, &attempt.1)
+                    return attempt
+                }
+            } else {
+                try body(session, &writer, &changed)
+            }
+            progress("  \(collection): \(writer.checksum.count) backed up and changed")
+            batch.removeAll(keepingCapacity: true)
+        }
+        while let document = try cursor.next() {
+            batch.append(document)
+            if batch.count == BackupStore.batchSize { try flush() }
+        }
+        try flush()
+    }
+
+    /// Applies one operation to the listed `_id`s that still match its filter; returns how many it changed.
+    private func apply(_ operation: OperationRule, to ids: [BSON], session: MongoSession?) throws -> Int {
+        let filter: BSONDocument, update: BSON
+        switch operation {
+        case let .unset(_, f, fields): (filter, update) = (f, .document(["$unset": .document(BSONDocument(fields.map { ($0, BSON.string("")) }))]))
+        case let .update(_, f, document): (filter, update) = (f, .document(document))
+        case .dropIndex: return 0
+        }
+        let statements = stride(from: 0, to: ids.count, by: Self.idsPerStatement).map { start in
+            WriteModel.updateMany(filter: Self.restricted(filter, to: Array(ids[start..<min(start + Self.idsPerStatement, ids.count)])),
+                                  update: update, upsert: false)
+        }
+        return try database.collection(operation.collection).bulkWrite(statements, session: session).modified
+    }
+
+    /// `filter` limited to `ids`, `_id` first so that every server looks the ids up by their index.
+    static func restricted(_ filter: BSONDocument, to ids: [BSON]) -> BSONDocument {
+        let byId: BSONDocument = ["_id": ["$in": .array(ids)]]
+        if filter.keys.contains(where: { $0 == "_id" || $0.hasPrefix("$") }) { return ["$and": [.document(byId), .document(filter)]] }
+        return byId.merging(filter)
+    }
+
+    /// Index steps: the full specifications saved as one batch, then the indexes dropped (never in a transaction).
+    private func dropIndexes(writer: inout BackupWriter, changed: inout [Int]) throws {
+        let drops = step.rollback.operations.enumerated().compactMap { index, operation -> (Int, String, String)? in
+            if case let .dropIndex(collection, name) = operation { return (index, collection, name) }
+            return nil
+        }
+        guard !drops.isEmpty else { return }
+        try lock.confirm(database)
+        var entries: [BSONDocument] = []
+        for collection in Set(drops.map(\.1)).sorted() {
+            let specs = try database.collection(collection).listIndexes().filter { $0["name"]?.stringValue != "_id_" }
+            entries += specs.map { BackupStore.indexEntry(of: $0, in: collection, batch: writer.savedBatches + 1) }
+        }
+        try writer.save(entries, session: nil)
+        for (index, collection, name) in drops {
+            let exists = try database.collection(collection).listIndexes().contains { $0["name"]?.stringValue == name }
+            guard exists else { continue }
+            try lock.confirm(database)
+            try database.collection(collection).dropIndex(name)
+            changed[index] += 1
+        }
+    }
+
+    /// The guide's named copies (`delivery_audit_backup`), before anything changes. A rerun adds to an existing copy
+    /// instead of replacing it, so that the copy keeps what an earlier, interrupted run already changed.
+    private func saveNamedBackups() throws {
+        for named in step.rollback.backups {
+            guard let name = named.name else { continue }
+            var pipeline: [BSON] = [["$match": .document(named.filter)]]
+            if let projection = named.projection { pipeline.append(["$project": .document(projection)]) }
+            let exists = try database.collectionNames().contains(name)
+            pipeline.append(exists ? ["$merge": ["into": .string(name), "whenMatched": "keepExisting", "whenNotMatched": "insert"]]
+                                   : ["$out": .string(name)])
+            _ = try database.collection(named.collection).aggregate(pipeline).toArray()
+        }
+    }
+
+    /// The step's post-conditions. A document that still matches is told apart by this run's backup: not in it, it was
+    /// written during the rollback (after its batch was read); in it, the rollback changed it and something wrote it
+    /// again, or the change did not take.
+    private func verify(backup: BackupStore?) throws -> [Verification] {
+        try step.rollback.verify.map { rule in
+            let found = try database.collection(rule.collection).count(rule.filter)
+            var result = Verification(collection: rule.collection, filter: describe(rule.filter), expected: rule.expect,
+                                      found: found, writtenDuring: 0, samples: [])
+            guard found > rule.expect, let backup else { return result }
+            var remaining: [BSON: Bool] = [:]
+            let cursor = try database.collection(rule.collection).find(rule.filter, options: FindOptions(
+                projection: ["_id": 1], limit: Verification.classifiedAtMost))
+            while let document = try cursor.next() { remaining[document["_id"] ?? .null] = false }
+            let entries = try database.collection(backup.name).find(["collection": .string(rule.collection)],
+                                                                    options: FindOptions(projection: ["_id": 1]))
+            while let entry = try entries.next() {
+                if let id = entry.value(at: "_id.id"), remaining[id] != nil { remaining[id] = true }
+            }
+            let notBackedUp = remaining.filter { !$0.value }.map(\.key)
+            result.writtenDuring = notBackedUp.count
+            result.samples = notBackedUp.prefix(5).map(Reapplier.describeValue).sorted()
+            return result
+        }
+    }
+}
+
+/// One post-condition checked: `count(filter)` against what the rule expects, with the documents that still match
+/// told apart when there are too many.
+public struct Verification: Sendable, Equatable, CustomStringConvertible {
+    /// How many matching documents verification looks up in the backup, at most.
+    static let classifiedAtMost = 100_000
+
+    public enum Status: String, Sendable {
+        case ok = "OK"
+        /// Too many match, and every extra one was written during the rollback (it is in no backup of the run).
+        case writtenDuring = "WRITTEN-DURING-ROLLBACK"
+        case failed = "FAILED"
+    }
+
+    public var collection: String
+    public var filter: String
+    public var expected: Int
+    public var found: Int
+    /// Matching documents that are in no backup of this run, and the first few of their `_id`s.
+    public var writtenDuring: Int
+    public var samples: [String]
+
+    public var status: Status {
+        if found == expected { return .ok }
+        return found > expected && found - expected == writtenDuring ? .writtenDuring : .failed
+    }
+
+    public var description: String {
+        var text = "\(status.rawValue) \(collection) \(filter): expected \(expected), found \(found)"
+        if writtenDuring > 0 {
+            text += " (\(writtenDuring) written during the rollback, in no backup: \(samples.joined(separator: ", "))"
+                + (writtenDuring > samples.count ? ", …" : "") + ")"
+        }
+        return text
+    }
+}
+
+/// A step's backup being written: the batch count and running checksum the manifest records after every batch.
+struct BackupWriter {
+    let store: BackupStore
+    let step: StepRule
+    let runId: String
+    let operator_: String
+    let createdAt = Date()
+    private(set) var savedBatches = 0
+    private(set) var checksum = Checksum()
+    private var counts: [String: Int] = [:]
+
+    init(store: BackupStore, step: StepRule, runId: String, operator_: String) {
+        self.store = store
+        self.step = step
+        self.runId = runId
+        self.operator_ = operator_
+    }
+
+    /// The manifest, before any entry.
+    func begin() throws { try store.writeManifest(manifest(complete: false)) }
+
+    /// Saves one batch and then counts it in the manifest: from this moment its documents may be changed.
+    mutating func save(_ entries: [BSONDocument], session: MongoSession?) throws {
+        guard !entries.isEmpty else { return }
+        _ = try store.insert(entries, session: session)
+        savedBatches += 1
+        for entry in entries {
+            if let document = (entry["document"] ?? entry["index"])?.documentValue { checksum.add(document) }
+            let collection = entry["collection"]?.stringValue ?? "?"
+            counts[entry["index"] == nil ? collection : "\(collection) indexes", default: 0] += 1
+        }
+        try store.writeManifest(manifest(complete: false), session: session)
+    }
+
+    /// Marks the backup complete: the step went through to its end.
+    func finish() throws { try store.writeManifest(manifest(complete: true)) }
+
+    private func manifest(complete: Bool) -> BSONDocument {
+        ["type": "rollback-backup", "version": .int32(Int32(BackupStore.manifestVersion)), "step": .int32(Int32(step.step)),
+         "run_id": .string(runId), "created_at": .date(createdAt), "operator": .string(operator_),
+         "complete": .bool(complete), "saved_batches": .int64(Int64(savedBatches)),
+         "counts": .document(BSONDocument(counts.sorted { $0.key < $1.key }.map { ($0.key, BSON.int64(Int64($0.value))) })),
+         "checksum": .string(checksum.text),
          "operations": .array(step.rollback.operations.map { operation in
              switch operation {
              case let .unset(c, f, fields): ["type": "unset", "collection": .string(c), "filter": .document(f),
@@ -294,65 +518,19 @@ struct StepExecutor {
          }),
          "named_backups": .array(step.rollback.backups.compactMap { $0.name.map(BSON.string) })]
     }
+}
 
-    /// Runs the operations: in one transaction when the server has them and the step is small enough, else one
-    /// update per operation whose filter keeps every rerun safe.
-    private func apply(_ planned: [PlannedOperation]) throws -> [PlannedOperation] {
-        let changing = planned.filter { $0.type != "drop_index" }.reduce(0) { $0 + $1.documents }
-        let transactional = changing <= request.transactionLimit && (try? database.client.hello()["setName"] != nil) == true
-        var done: [PlannedOperation] = []
-        if transactional {
-            let session = try database.client.startSession()
-            done = try session.withTransaction { session in
-                try zip(step.rollback.operations, planned).map { operation, plan in
-                    var result = plan
-                    result.documents = try applyWhole(operation, session: session)
-                    return result
-                }
-            }
-        } else {
-            // One server-side update per operation, whose own filter makes a rerun safe: after a crash, the next run
-            // finds only the documents not yet changed. (Batching by `_id` was twenty times slower on the test server,
-            // which scans for `_id: {$in: …}`.)
-            for (operation, plan) in zip(step.rollback.operations, planned) {
-                var result = plan
-                result.documents = try applyWhole(operation, session: nil)
-                progress("  \(plan.collection): \(result.documents) documents changed")
-                done.append(result)
-            }
-        }
-        return done
-    }
+/// A step lost the rollback lock (it expired, or another run took it over) and stopped before its next write.
+public struct LockLostDuringStep: Error, CustomStringConvertible {
+    public let lost: RollbackLock.Lost
+    public let step: Int
+    /// The backup that holds what the step changed before it stopped, if it changed anything.
+    public let backup: String?
 
-    private func applyWhole(_ operation: OperationRule, session: MongoSession?) throws -> Int {
-        switch operation {
-        case let .unset(collection, filter, fields):
-            return try database.collection(collection).updateMany(filter, .document(unsetDocument(fields)), session: session).modified
-        case let .update(collection, filter, update):
-            return try database.collection(collection).updateMany(filter, .document(update), session: session).modified
-        case let .dropIndex(collection, name):
-            return try dropIndex(collection, name)
-        }
-    }
-
-    private func dropIndex(_ collection: String, _ name: String) throws -> Int {
-        let exists = try database.collection(collection).listIndexes().contains { $0["name"]?.stringValue == name }
-        guard exists else { return 0 }
-        try database.collection(collection).dropIndex(name)
-        return 1
-    }
-
-    private func unsetDocument(_ fields: [String]) -> BSONDocument {
-        ["$unset": .document(BSONDocument(fields.map { ($0, BSON.string("")) }))]
-    }
-
-    /// The step's post-conditions: `OK`/`FAILED collection filter: expected n, found m`.
-    private func verify() throws -> [String] {
-        try step.rollback.verify.map { rule in
-            let found = try database.collection(rule.collection).count(rule.filter)
-            return "\(found == rule.expect ? "OK" : "FAILED") \(rule.collection) \(describe(rule.filter)): "
-                + "expected \(rule.expect), found \(found)"
-        }
+    public var description: String {
+        "\(lost); step \(step) stopped before its next write" + (backup.map {
+            ": what it changed is in backup \($0), part of the step's chain (rollgate reapply \(step) restores it)"
+        } ?? " and had changed nothing")
     }
 }
 

@@ -72,7 +72,7 @@ public enum History {
                 ["collection": .string(operation.collection), "operation": .string(operation.description),
                  "documents": .int64(Int64(operation.documents))]
             }),
-            "verification": .array(outcome.verification.map(BSON.string)),
+            "verification": .array(outcome.verification.map { .string($0.description) }),
             "duration_seconds": .double(outcome.seconds), "message": .string(outcome.message),
         ]
         if let reason = run.reason { entry["reason"] = .string(reason) }
@@ -92,6 +92,20 @@ public enum History {
         }
     }
 
+    /// Completes a step's `begin` entry of a run that lost the lock: status `lock-lost`, who holds the lock now, and
+    /// the backup that holds what the step changed.
+    public static func recordLockLost(_ lost: LockLostDuringStep, run: Run, entry id: BSON, in database: MongoDatabase) throws {
+        var entry: BSONDocument = [
+            "type": "rollback", "run_id": .string(run.id), "timestamp": .date(run.startedAt),
+            "operator": .string(run.operator_), "step": .int32(Int32(lost.step)), "mode": .string(run.mode),
+            "status": "lock-lost", "message": .string(lost.description),
+        ]
+        if let holder = lost.lost.holder { entry["lock_taken_by"] = .string(holder.runId) }
+        if let backup = lost.backup { entry["backup"] = ["collection": .string(backup)] }
+        try database.collection(collection).bulkWrite([.replaceOne(filter: ["_id": id], replacement: entry.merging(["_id": id]),
+                                                                   upsert: true)])
+    }
+
     /// The newest history entries first.
     public static func entries(in database: MongoDatabase, limit: Int, step: Int? = nil) throws -> [BSONDocument] {
         var filter: BSONDocument = ["type": "rollback"]
@@ -106,7 +120,8 @@ public enum History {
             "type": "rollback", "run_id": .string(run.id), "timestamp": .date(run.startedAt),
             "operator": .string(run.operator_), "step": .int32(Int32(outcome.step)), "mode": "reapply",
             "status": .string(outcome.conflicts == 0 ? "reapplied" : "reapplied-with-conflicts"),
-            "backup": ["collection": .string(outcome.backup)],
+            "backup": ["collection": .string(outcome.backups.first ?? "")],
+            "backups": .array(outcome.backups.map(BSON.string)),
             "records_affected": ["restored": .int64(Int64(outcome.restored)), "unchanged": .int64(Int64(outcome.unchanged)),
                                  "conflicts": .int64(Int64(outcome.conflicts)),
                                  "indexes_restored": .int64(Int64(outcome.indexesRestored))],

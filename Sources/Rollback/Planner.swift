@@ -44,7 +44,9 @@ public struct Planner: Sendable {
             let db = client.database(database)
             let throughputs = ThroughputCache(database: db)
             return try selected.sorted(by: >).map { number in
-                try StepPlanner(step: catalog.step(number)!, catalog: catalog, selected: selected, database: db,
+                var step = catalog.step(number)!
+                step.rollback = step.rollback.resolved(now: options.now)
+                return try StepPlanner(step: step, catalog: catalog, selected: selected, database: db,
                                 options: options, throughputs: throughputs).plan()
             }
         }
@@ -79,9 +81,9 @@ struct StepPlanner {
                         impacts: try step.impact.map { try ImpactPricer(database: database, step: step, options: options).price($0) })
     }
 
-    /// The executor's work on each collection: a count per operation, then (when something changes) a backup read,
-    /// an update per operation, and a count per post-condition each read the whole collection; the backup copies the
-    /// pre-images and the updates change documents. Named backups read their collection once and copy what they keep.
+    /// The executor's work on each collection: a count per operation, then (when something changes) a backup read, and
+    /// a count per post-condition each read the whole collection; the backup copies the pre-images and the updates
+    /// change those documents by `_id`. Named backups read their collection once and copy what they keep.
     private func estimateSeconds(operations: [PlannedOperation], backup: BackupEstimate) throws -> Double {
         let documentOperations = operations.filter { $0.type != "drop_index" }
         let changes = documentOperations.contains { $0.documents > 0 }
@@ -89,7 +91,7 @@ struct StepPlanner {
         for collection in Set(documentOperations.map(\.collection)).sorted() {
             let onCollection = documentOperations.filter { $0.collection == collection }
             let verifications = step.rollback.verify.filter { $0.collection == collection }.count
-            let scans = onCollection.count + verifications + (changes ? 1 + onCollection.count : 0)
+            let scans = onCollection.count + verifications + (changes ? 1 : 0)
             seconds += try throughputs.seconds(
                 on: collection, scans: scans, copied: changes ? backup.parts.first { $0.name == collection }?.documents ?? 0 : 0,
                 changed: onCollection.reduce(0) { $0 + $1.documents })
@@ -103,7 +105,7 @@ struct StepPlanner {
 
     private func planned(_ operation: OperationRule) throws -> PlannedOperation {
         let start = ContinuousClock.now
-        let planned = try PlannedOperation.counting(operation, in: database, now: options.now, timeout: options.timeout)
+        let planned = try PlannedOperation.counting(operation, in: database, timeout: options.timeout)
         if planned.type != "drop_index" { throughputs.recordScan(of: planned.collection, seconds: start.secondsElapsed) }
         return planned
     }
@@ -148,7 +150,7 @@ struct StepPlanner {
     /// Steps that rely on this one, are not being rolled back, and are still applied.
     private func brokenDependencies() throws -> [String] {
         try catalog.dependents(of: step.step).filter { !selected.contains($0.step) }.compactMap { dependent in
-            let applied = try dependent.rollback.operations.contains { operation in
+            let applied = try dependent.rollback.resolved(now: options.now).operations.contains { operation in
                 switch operation {
                 case .unset(let c, let f, _), .update(let c, let f, _): try count(c, f) > 0
                 case .dropIndex: false
@@ -161,8 +163,7 @@ struct StepPlanner {
     }
 
     private func count(_ collection: String, _ filter: BSONDocument) throws -> Int {
-        try database.collection(collection).count(Placeholder.resolve(filter, now: options.now),
-                                                  options: CountOptions(maxTime: options.timeout))
+        try database.collection(collection).count(filter, options: CountOptions(maxTime: options.timeout))
     }
 }
 
@@ -196,12 +197,18 @@ struct Throughput {
         if !indexes.isEmpty { try scratch.createIndexes(indexes) }
         let padding = String(repeating: "x", count: max(meanBytes - 40, 1))
         try scratch.insertMany((0..<sample).map { n in ["n": .int32(Int32(n)), "payload": .string(padding)] })
+        // As the executor does: read the documents, save them as backup entries, then change them by `_id`.
         var start = ContinuousClock.now
-        var checksum = Checksum()
-        _ = try copy.copyDocuments(of: scratchName, matching: [:], checksum: &checksum)
+        let documents = try scratch.find([:], options: FindOptions(batchSize: BackupStore.batchSize)).toArray()
+        _ = try copy.insert(documents.map { BackupStore.entry(of: $0, in: scratchName, batch: 1) })
         let copySeconds = start.secondsElapsed
         start = ContinuousClock.now
-        try scratch.updateMany([:], ["$set": ["rollgate_calibration": true]])
+        let ids = documents.compactMap { $0["_id"] }
+        try scratch.bulkWrite(stride(from: 0, to: ids.count, by: StepExecutor.idsPerStatement).map { from in
+            .updateMany(filter: StepExecutor.restricted(["rollgate_calibration": ["$exists": false]],
+                                                        to: Array(ids[from..<min(from + StepExecutor.idsPerStatement, ids.count)])),
+                        update: ["$set": ["rollgate_calibration": true]], upsert: false)
+        })
         let updateSeconds = start.secondsElapsed
         return Throughput(copyDocumentsPerSecond: Double(sample) / max(copySeconds, 0.001),
                           updateDocumentsPerSecond: Double(sample) / max(updateSeconds, 0.001))
@@ -249,12 +256,13 @@ final class ThroughputCache {
 }
 
 extension PlannedOperation {
-    /// An operation of a rule with the number of documents its filter matches now (for an index: 1 while it exists).
-    /// The planner and the executor both count this way, so a plan's figure is what the rollback changes.
-    public static func counting(_ operation: OperationRule, in database: MongoDatabase, now: Date = Date(),
-                         timeout: Duration = .seconds(300)) throws -> PlannedOperation {
+    /// An operation of a rule (placeholders resolved: `RollbackRule.resolved(now:)`) with the number of documents its
+    /// filter matches now (for an index: 1 while it exists). The planner and the executor both count this way, so a
+    /// plan's figure is what the rollback changes.
+    public static func counting(_ operation: OperationRule, in database: MongoDatabase,
+                                timeout: Duration = .seconds(300)) throws -> PlannedOperation {
         func count(_ collection: String, _ filter: BSONDocument) throws -> Int {
-            try database.collection(collection).count(Placeholder.resolve(filter, now: now), options: CountOptions(maxTime: timeout))
+            try database.collection(collection).count(filter, options: CountOptions(maxTime: timeout))
         }
         switch operation {
         case let .unset(collection, filter, fields):

@@ -5,7 +5,8 @@ import Mongo
 /// What a re-apply did.
 public struct ReapplyOutcome: Sendable, Equatable {
     public var step: Int
-    public var backup: String
+    /// The backups restored from, oldest first (the step's chain, or the one named with `--backup`).
+    public var backups: [String]
     /// Documents put back to their pre-rollback state.
     public var restored: Int
     /// Documents already in their pre-rollback state.
@@ -15,6 +16,8 @@ public struct ReapplyOutcome: Sendable, Equatable {
     public var conflictSamples: [String]
     public var indexesRestored: Int
     public var seconds: Double
+    /// Set when there was nothing left to re-apply: every backup of the step was restored by this earlier run.
+    public var alreadyReappliedBy: String?
 }
 
 /// Why a re-apply did not start. Nothing was changed.
@@ -25,15 +28,21 @@ public enum ReapplyRefusal: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .noBackup(let step): "refused: no complete backup of step \(step) to re-apply from"
+        case .noBackup(let step): "refused: no backup of step \(step) to re-apply from"
         case let .wrongBackup(name, reason): "refused: backup \(name) cannot be used: \(reason)"
         case .lockHeld(let holder): "refused: a rollback or re-apply holds the lock: \(holder)"
         }
     }
 }
 
-/// Restores what a rollback removed, from its backup, exactly. A document that changed since the rollback (anything
-/// other than what the rollback itself did) is a conflict and is left alone unless `overwrite`.
+/// Restores what a rollback removed, exactly, from the step's backup chain: every backup taken since the step's last
+/// completed re-apply, where the oldest pre-image of a document wins (a rerun after a failure backed up documents the
+/// first run had already changed in part). A document that changed since the rollback (anything other than what the
+/// rollback itself did) is a conflict and is left alone unless `overwrite`.
+///
+/// It is as safe as the rollback: under the lock, each batch fenced by it (in a transaction where the server has
+/// them), rerun-safe (a document already restored counts as unchanged), and a completed re-apply marks its backups,
+/// so a second one changes nothing.
 public struct Reapplier: Sendable {
     public let pool: MongoPool
     public let database: String
@@ -51,9 +60,11 @@ public struct Reapplier: Sendable {
         do {
             return try await lock.holding(in: pool, database: database) {
                 let outcome = try await pool.run { client in
-                    try Self.reapply(step: step, backup: name, overwrite: overwrite, database: client.database(database))
+                    try Self.reapply(step: step, backup: name, overwrite: overwrite, lock: lock, database: client.database(database))
                 }
-                try await pool.run { try History.recordReapply(outcome, run: run, in: $0.database(database)) }
+                if outcome.alreadyReappliedBy == nil {
+                    try await pool.run { try History.recordReapply(outcome, run: run, in: $0.database(database)) }
+                }
                 return outcome
             }
         } catch let held as RollbackLock.Held {
@@ -61,87 +72,160 @@ public struct Reapplier: Sendable {
         }
     }
 
-    static func reapply(step: Int, backup name: String?, overwrite: Bool, database: MongoDatabase) throws -> ReapplyOutcome {
+    static func reapply(step: Int, backup name: String?, overwrite: Bool, lock: RollbackLock,
+                        database: MongoDatabase) throws -> ReapplyOutcome {
         let start = ContinuousClock.now
-        let store: BackupStore
-        if let name {
-            store = BackupStore(database: database, name: name)
-        } else if let latest = try BackupStore.latest(step: step, in: database) {
-            store = latest
-        } else {
-            throw ReapplyRefusal.noBackup(step: step)
-        }
-        guard let manifest = try store.manifest() else {
-            throw ReapplyRefusal.wrongBackup(name: store.name, reason: "it has no manifest (not a RollGate backup)")
-        }
-        guard manifest["step"]?.int64Value == Int64(step) else {
-            throw ReapplyRefusal.wrongBackup(name: store.name, reason: "it belongs to step \(manifest["step"]?.int64Value ?? 0)")
-        }
-        guard manifest["complete"] == true else {
-            throw ReapplyRefusal.wrongBackup(name: store.name, reason: "it was never completed (the run stopped while backing up)")
-        }
-        var checksum = Checksum()
-        let verifyCursor = try store.entries()
-        while let entry = try verifyCursor.next() {
-            if let document = entry["document"]?.documentValue { checksum.add(document) }
-            if let index = entry["index"]?.documentValue { checksum.add(index) }
-        }
-        guard checksum.text == manifest["checksum"]?.stringValue else {
-            throw ReapplyRefusal.wrongBackup(name: store.name, reason:
-                "its checksum is \(checksum.text), the manifest says \(manifest["checksum"]?.stringValue ?? "nothing")")
-        }
-
-        let effects = RollbackEffects(manifest["operations"]?.arrayValue ?? [])
-        var outcome = ReapplyOutcome(step: step, backup: store.name, restored: 0, unchanged: 0, conflicts: 0,
+        let chain = try backups(step: step, named: name, database: database)
+        var outcome = ReapplyOutcome(step: step, backups: chain.map(\.store.name), restored: 0, unchanged: 0, conflicts: 0,
                                      conflictSamples: [], indexesRestored: 0, seconds: 0)
-        var batch: [(collection: String, document: BSONDocument)] = []
+        guard !chain.isEmpty else {
+            outcome.alreadyReappliedBy = try BackupStore.all(step: step, in: database).last?.manifest.reappliedBy
+            return outcome
+        }
+        for (store, manifest) in chain { try verifyChecksum(store, manifest) }
+
+        let effects = chain.map { RollbackEffects($0.manifest.operations) }
+        let transactions = (try? database.client.hello()["setName"] != nil) == true
+        var batch: [(collection: String, document: BSONDocument, age: Int)] = []
         func flush() throws {
-            for (collection, group) in Dictionary(grouping: batch, by: \.collection) {
-                try restore(group.map(\.document), into: collection, effects: effects, overwrite: overwrite,
-                            database: database, outcome: &outcome)
+            guard !batch.isEmpty else { return }
+            let restore = { (session: MongoSession?, outcome: inout ReapplyOutcome) throws in
+                try lock.confirm(database, session: session)
+                for (collection, group) in Dictionary(grouping: batch, by: \.collection).sorted(by: { $0.key < $1.key }) {
+                    try Self.restore(group.map { ($0.document, effects[$0.age]) }, into: collection, overwrite: overwrite,
+                                     database: database, session: session, outcome: &outcome)
+                }
+            }
+            if transactions {
+                outcome = try database.client.startSession().withTransaction { session in
+                    var attempt = outcome
+                    try restore(session, &attempt)
+                    return attempt
+                }
+            } else {
+                try restore(nil, &outcome)
             }
             batch.removeAll(keepingCapacity: true)
         }
-        let cursor = try store.entries()
-        while let entry = try cursor.next() {
+        let cursor = try entries(of: chain, database: database)
+        while let (entry, age) = try cursor.next() {
             guard let collection = entry["collection"]?.stringValue else { continue }
             if let document = entry["document"]?.documentValue {
-                batch.append((collection, document))
+                batch.append((collection, document, age))
                 if batch.count == BackupStore.batchSize { try flush() }
             } else if var index = entry["index"]?.documentValue {
                 index["ns"] = nil
+                try lock.confirm(database)
                 try database.runCommand(["createIndexes": .string(collection), "indexes": [.document(index)]], kind: .write)
                 outcome.indexesRestored += 1
             }
         }
         try flush()
+        // A re-apply that left conflicts has not restored everything: its backups stay in the chain (for --overwrite).
+        let finished = Date()
+        if outcome.conflicts == 0 {
+            for (store, _) in chain { try store.markReapplied(run: lock.runId, at: finished) }
+        }
         outcome.seconds = start.secondsElapsed
         return outcome
     }
 
-    private static func restore(_ preImages: [BSONDocument], into collection: String, effects: RollbackEffects,
-                                overwrite: Bool, database: MongoDatabase, outcome: inout ReapplyOutcome) throws {
+    /// The backups to restore from: the one named, or the step's chain.
+    private static func backups(step: Int, named name: String?, database: MongoDatabase) throws
+        -> [(store: BackupStore, manifest: Manifest)] {
+        guard let name else {
+            let chain = try BackupStore.chain(step: step, in: database)
+            if chain.isEmpty, try BackupStore.all(step: step, in: database).allSatisfy({ $0.manifest.reappliedBy == nil }) {
+                throw ReapplyRefusal.noBackup(step: step)
+            }
+            return chain
+        }
+        let store = BackupStore(database: database, name: name)
+        guard let document = try store.manifest(), let manifest = Manifest(document) else {
+            throw ReapplyRefusal.wrongBackup(name: name, reason: "it has no manifest (not a RollGate backup)")
+        }
+        guard manifest.step == step else {
+            throw ReapplyRefusal.wrongBackup(name: name, reason: "it belongs to step \(manifest.step)")
+        }
+        guard manifest.usable else {
+            throw ReapplyRefusal.wrongBackup(name: name, reason: "it holds no saved batch (the run stopped before changing anything)")
+        }
+        return [(store, manifest)]
+    }
+
+    private static func verifyChecksum(_ store: BackupStore, _ manifest: Manifest) throws {
+        var checksum = Checksum()
+        let cursor = try store.database.collection(store.name).find(manifest.usableEntries,
+                                                                    options: FindOptions(batchSize: BackupStore.batchSize))
+        while let entry = try cursor.next() {
+            if let document = (entry["document"] ?? entry["index"])?.documentValue { checksum.add(document) }
+        }
+        guard checksum.text == manifest.checksum else {
+            throw ReapplyRefusal.wrongBackup(name: store.name, reason:
+                "its checksum is \(checksum.text), the manifest says \(manifest.checksum.isEmpty ? "nothing" : manifest.checksum)")
+        }
+    }
+
+    /// Every usable entry of the chain once, each with the position of the backup it comes from: for one backup its
+    /// entries as they are; for several, the server keeps the oldest entry of each `_id` (`$unionWith`, `$sort`,
+    /// `$group`), so memory here stays at one batch.
+    private static func entries(of chain: [(store: BackupStore, manifest: Manifest)], database: MongoDatabase) throws -> EntryStream {
+        let first = chain[0]
+        guard chain.count > 1 else {
+            return EntryStream(cursor: try database.collection(first.store.name).find(
+                first.manifest.usableEntries, options: FindOptions(batchSize: BackupStore.batchSize)), merged: false)
+        }
+        var pipeline: [BSON] = [["$match": .document(first.manifest.usableEntries)], ["$set": ["rollgate_age": 0]]]
+        for (age, backup) in chain.enumerated().dropFirst() {
+            pipeline.append(["$unionWith": ["coll": .string(backup.store.name), "pipeline": [
+                ["$match": .document(backup.manifest.usableEntries)], ["$set": ["rollgate_age": .int32(Int32(age))]]]]])
+        }
+        pipeline += [["$sort": ["_id": 1, "rollgate_age": 1]], ["$group": ["_id": "$_id", "entry": ["$first": "$$ROOT"]]]]
+        return EntryStream(cursor: try database.collection(first.store.name).aggregate(
+            pipeline, options: AggregateOptions(allowDiskUse: true, batchSize: BackupStore.batchSize)), merged: true)
+    }
+
+    /// Backup entries, one at a time, with the position in the chain of the backup each comes from.
+    private struct EntryStream {
+        let cursor: MongoCursor
+        let merged: Bool
+
+        func next() throws -> (BSONDocument, Int)? {
+            guard let row = try cursor.next() else { return nil }
+            guard merged else { return (row, 0) }
+            let entry = row["entry"]?.documentValue ?? [:]
+            return (entry, Int(entry["rollgate_age"]?.int64Value ?? 0))
+        }
+    }
+
+    private static func restore(_ preImages: [(BSONDocument, RollbackEffects)], into collection: String, overwrite: Bool,
+                                database: MongoDatabase, session: MongoSession?, outcome: inout ReapplyOutcome) throws {
         let handle = database.collection(collection)
-        let ids = preImages.compactMap { $0["_id"] }
+        let ids = preImages.compactMap { $0.0["_id"] }
         var current: [BSON: BSONDocument] = [:]
-        for document in try handle.find(["_id": ["$in": .array(ids)]]).toArray() {
-            if let id = document["_id"] { current[id] = document }
+        for start in stride(from: 0, to: ids.count, by: StepExecutor.idsPerStatement) {
+            let chunk = Array(ids[start..<min(start + StepExecutor.idsPerStatement, ids.count)])
+            for document in try handle.find(["_id": ["$in": .array(chunk)]], session: session).toArray() {
+                if let id = document["_id"] { current[id] = document }
+            }
         }
         var writes: [WriteModel] = []
-        for preImage in preImages {
+        for (preImage, effects) in preImages {
             guard let id = preImage["_id"] else { continue }
             let now = current[id]
             if let now, sameFields(now, preImage) {
                 outcome.unchanged += 1
             } else if overwrite || (now.map { effects.isRolledBack($0, from: preImage, in: collection) } ?? false) {
-                writes.append(.replaceOne(filter: ["_id": id], replacement: preImage, upsert: true))
+                // Replaced only if it is still as read: a write of the application in between makes it a conflict.
+                writes.append(.replaceOne(filter: overwrite ? ["_id": id] : now ?? ["_id": id], replacement: preImage, upsert: overwrite))
             } else {
                 outcome.conflicts += 1
                 if outcome.conflictSamples.count < 10 { outcome.conflictSamples.append(describeValue(id)) }
             }
         }
-        let written = try handle.bulkWrite(writes, ordered: false)
+        let written = try handle.bulkWrite(writes, ordered: false, session: session)
         outcome.restored += written.matched + written.upserted
+        outcome.conflicts += writes.count - written.matched - written.upserted
     }
 
     static func describeValue(_ value: BSON) -> String {

@@ -20,6 +20,16 @@ public struct RollbackLock: Sendable {
         public var holder: Holder
     }
 
+    /// This run's lock expired or was taken over while it worked: it must not write again. `holder` is who holds it
+    /// now (nil when nobody does).
+    public struct Lost: Error, Sendable, CustomStringConvertible {
+        public var runId: String
+        public var holder: Holder?
+        public var description: String {
+            "the rollback lock of run \(runId) " + (holder.map { "was taken over by \($0)" } ?? "expired")
+        }
+    }
+
     public let owner: String
     public let runId: String
     public let ttl: Duration
@@ -32,7 +42,8 @@ public struct RollbackLock: Sendable {
 
     /// Takes the lock (or throws `Held`), runs `body` while renewing it every third of its lifetime, then stops the
     /// renewal, waits for it, and releases the lock, whatever `body` did. Nothing of the renewal is still talking to
-    /// the server when this returns, so the process can exit safely.
+    /// the server when this returns, so the process can exit safely. The renewal never revives an expired lock: the
+    /// writes of `body` are fenced by `confirm`, which fails once the lock has expired or changed hands.
     public func holding<T: Sendable>(in pool: MongoPool, database: String, _ body: () async throws -> T) async throws -> T {
         let lock = self
         if let holder = try await pool.run({ try lock.acquire($0.database(database)) }) { throw Held(holder: holder) }
@@ -62,8 +73,7 @@ public struct RollbackLock: Sendable {
         }
         // Someone holds it (a duplicate _id): who, and until when?
         guard let current = try admin.find(["_id": .string(Self.id)]).next() else { return try acquire(database, now: now) }
-        let holder = Holder(owner: current["owner"]?.stringValue ?? "?", runId: current["run_id"]?.stringValue ?? "?",
-                            expires: current["expires_at"]?.dateValue ?? .distantFuture)
+        let holder = Self.holder(current)
         guard holder.expires <= now else { return holder }
         // Expired: take it over, unless someone else did so first.
         let taken = try admin.bulkWrite([.replaceOne(
@@ -72,19 +82,33 @@ public struct RollbackLock: Sendable {
         return taken.modified == 1 ? nil : try acquire(database, now: now)
     }
 
-    /// Pushes the expiry forward; false when the lock is no longer this run's.
+    /// Pushes the expiry forward while the lock is still this run's and alive; false when it is not.
     @discardableResult
-    public func renew(_ database: MongoDatabase, now: Date = Date()) throws -> Bool {
+    public func renew(_ database: MongoDatabase, now: Date = Date(), session: MongoSession? = nil) throws -> Bool {
         let result = try database.collection(History.collection).updateMany(
-            ["_id": .string(Self.id), "run_id": .string(runId)],
-            ["$set": ["expires_at": .date(now.addingTimeInterval(ttl.inSeconds))]])
+            ["_id": .string(Self.id), "run_id": .string(runId), "expires_at": ["$gt": .date(now)]],
+            ["$set": ["expires_at": .date(now.addingTimeInterval(ttl.inSeconds))]], session: session)
         return result.matched == 1
+    }
+
+    /// The fence before every batch of writes: renews the lock, or throws `Lost` when it has expired or another run
+    /// holds it. In a transaction (`session`), the renewal is part of the batch, so a takeover that commits first
+    /// makes the batch fail as a whole.
+    public func confirm(_ database: MongoDatabase, session: MongoSession? = nil, now: Date = Date()) throws {
+        guard try !renew(database, now: now, session: session) else { return }
+        let current = try database.collection(History.collection).find(["_id": .string(Self.id)]).next()
+        throw Lost(runId: runId, holder: current.map(Self.holder).flatMap { $0.runId == runId ? nil : $0 })
     }
 
     public func release(_ database: MongoDatabase) throws {
         try database.collection(History.collection).bulkWrite([
             .deleteOne(filter: ["_id": .string(Self.id), "run_id": .string(runId)]),
         ])
+    }
+
+    static func holder(_ lock: BSONDocument) -> Holder {
+        Holder(owner: lock["owner"]?.stringValue ?? "?", runId: lock["run_id"]?.stringValue ?? "?",
+               expires: lock["expires_at"]?.dateValue ?? .distantFuture)
     }
 
     private func lockDocument(now: Date) -> BSONDocument {

@@ -36,6 +36,16 @@ struct StatusCommand: AsyncParsableCommand {
                 "held by \($0["owner"]?.stringValue ?? "?") until \($0["expires_at"]?.dateValue?.formatted(.iso8601) ?? "?")"
             } ?? "free"))
             print("backups:                  \(backups.count)" + (backups.isEmpty ? "" : " (newest: \(backups.sorted().last!))"))
+            let chains = try await pool.run { client in
+                try catalog.stepNumbers.map { step in
+                    (step, try BackupStore.chain(step: step, in: client.database(database)).map { "\($0.store.name) (\($0.manifest.state))" })
+                }
+            }.filter { !$0.1.isEmpty }
+            print("backup chains (re-apply restores each whole):")
+            if chains.isEmpty { print("  none") }
+            for (step, chain) in chains {
+                print("  step \(step): " + chain.joined(separator: " + "))
+            }
             print("recent rollbacks:")
             if recent.isEmpty { print("  none") }
             recent.forEach { print("  " + HistoryCommand.line($0)) }
@@ -107,8 +117,13 @@ struct DetailsCommand: AsyncParsableCommand {
             }
             let pool = try connection.makePool()
             let database = connection.databaseName
-            let counts = try await pool.run { client in
-                try rule.rollback.operations.map { try PlannedOperation.counting($0, in: client.database(database)) }
+            let rollback = rule.rollback.resolved(now: Date())
+            let (counts, backups) = try await pool.run { client in
+                (try rollback.operations.map { try PlannedOperation.counting($0, in: client.database(database)) },
+                 try BackupStore.all(step: rule.step, in: client.database(database)).map { store, manifest in
+                     let role = manifest.reappliedBy.map { "re-applied by run \($0)" } ?? (manifest.usable ? "in the chain" : "unused: nothing saved")
+                     return "\(store.name)  \(manifest.state), \(role)"
+                 })
             }
             print("Step \(rule.step): \(rule.title) (\(rule.kind.rawValue)"
                 + (rule.approval.map { ", approval: \($0.rawValue)" } ?? "") + (rule.rollback.recommended ? "" : ", not recommended") + ")")
@@ -117,6 +132,10 @@ struct DetailsCommand: AsyncParsableCommand {
             for operation in counts {
                 let status = operation.documents == 0 ? "done" : "pending"
                 print("  [\(status)] \(operation.collection): \(operation.description) (\(grouped(operation.documents)))")
+            }
+            if !backups.isEmpty {
+                print("backups (oldest first; the chain is what a plain re-apply restores):")
+                backups.forEach { print("  " + $0) }
             }
             if !rule.rollback.manual.isEmpty {
                 print("manual checklist:")

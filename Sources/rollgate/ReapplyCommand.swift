@@ -7,12 +7,14 @@ import Rollback
 struct ReapplyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reapply",
-        abstract: "Restore what a rollback of STEP removed, exactly, from its backup (the newest one unless --backup).",
+        abstract: "Restore what a rollback of STEP removed, exactly, from its backup chain (or one backup with --backup).",
         discussion: """
-            A document changed since the rollback is a conflict and is left alone unless --overwrite. Re-apply steps \
-            in ascending order (19, 20, …) after rolling back several. Exit 0 when everything was restored, 1 when \
-            conflicts were left alone, 4 when there is no usable backup (missing, incomplete, or its checksum differs) \
-            or another rollback or re-apply holds the lock.
+            The chain is every backup of the step taken since its last completed re-apply (a rerun after a failure, \
+            a crash or a lost lock adds one); the oldest pre-image of a document wins. A document changed since the \
+            rollback is a conflict and is left alone unless --overwrite. A second re-apply changes nothing. Re-apply \
+            steps in ascending order (19, 20, …) after rolling back several. Exit 0 when everything was restored (or \
+            already had been), 1 when conflicts were left alone, 4 when there is no usable backup (missing, or its \
+            checksum differs), another rollback or re-apply holds the lock, or this one lost it.
             """
     )
 
@@ -55,8 +57,15 @@ struct ReapplyCommand: AsyncParsableCommand {
             } catch let refusal as ReapplyRefusal {
                 Terminal.error("rollgate: \(refusal)")
                 throw ExitStatus.refused.exitCode
+            } catch let lost as RollbackLock.Lost {
+                Terminal.failure("\(lost); the re-apply of step \(step) stopped before its next write: run it again once the lock is free")
+                throw ExitStatus.refused.exitCode
             }
-            print("Step \(step) re-applied from \(outcome.backup): \(grouped(outcome.restored)) documents restored, "
+            if let earlier = outcome.alreadyReappliedBy {
+                print("Step \(step): nothing to re-apply: every backup of it was restored by re-apply run \(earlier) (--backup NAME restores one again)")
+                return
+            }
+            print("Step \(step) re-applied from \(outcome.backups.joined(separator: " + ")): \(grouped(outcome.restored)) documents restored, "
                 + "\(grouped(outcome.unchanged)) already as they were, \(grouped(outcome.indexesRestored)) indexes, "
                 + "\(grouped(outcome.conflicts)) conflicts" + String(format: " (%.1f s)", outcome.seconds))
             if outcome.conflicts > 0 {

@@ -8,14 +8,21 @@ import Rollback
 
 /// How long the rollback lock lives without renewal: `rollback`, `emergency` and `reapply` take it.
 struct LockOptions: ParsableArguments {
+    /// The shortest lifetime accepted: every batch of writes (1,000 documents) renews the lock and must end well
+    /// inside one lifetime, or the run loses the lock and stops.
+    static let minimumSeconds = 5.0
+
     @Option(name: .customLong("lock-ttl"), help: ArgumentHelp(
-        "Seconds the rollback lock lives without renewal; a crashed run blocks others this long.", valueName: "seconds"))
+        "Seconds the rollback lock lives without renewal (at least 5: a batch of writes must fit well inside it); a crashed run blocks others this long.",
+        valueName: "seconds"))
     var seconds: Double = 300
 
     var ttl: Duration { .milliseconds(Int64(seconds * 1000)) }
 
     func validate() throws {
-        guard seconds >= 1, seconds <= 86_400 else { throw ValidationError("--lock-ttl must be between 1 and 86400 seconds") }
+        guard seconds >= Self.minimumSeconds, seconds <= 86_400 else {
+            throw ValidationError("--lock-ttl must be between 5 and 86400 seconds: a batch of writes (1,000 documents) renews the lock and must fit well inside its lifetime")
+        }
     }
 }
 
@@ -152,6 +159,9 @@ func execute(_ request: RollbackRequest, catalog: Catalog, connection: Connectio
     } catch let interrupted as RollbackInterrupted {
         Terminal.failure("\(interrupted)")
         throw ExitStatus.environment.exitCode
+    } catch let lost as LockLostDuringStep {
+        Terminal.failure("\(lost)")
+        throw ExitStatus.refused.exitCode
     }
     var health: HealthCheck.Result?
     if request.mode == "emergency" {
@@ -167,20 +177,21 @@ func execute(_ request: RollbackRequest, catalog: Catalog, connection: Connectio
         let symbol = switch outcome.status {
         case .rolledBack, .alreadyRolledBack, .manualDone: "✔"
         case .manualPending: "-"
-        case .failed: "✘"
+        case .failed, .writtenDuring: "✘"
         }
         print("\(symbol) step \(outcome.step)  \(outcome.status.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0)) "
             + outcome.operations.map { "\($0.collection) \(grouped($0.documents))" }.joined(separator: ", ")
-            + (outcome.backup.map { "  backup \($0)" } ?? "") + (outcome.status == .failed ? "  \(outcome.message)" : ""))
+            + (outcome.backup.map { "  backup \($0)" } ?? "") + (outcome.status == .failed || outcome.status == .writtenDuring ? "  \(outcome.message)" : ""))
     }
     if let health {
         print("\nHealth checks:")
         health.lines.forEach { print("  " + $0) }
     }
     print("Reports: " + written.map(\.relativePath).joined(separator: ", "))
-    if outcomes.contains(where: { $0.status == .failed }) || health?.healthy == false {
+    let unfinished: Set<StepOutcome.Status> = [.failed, .writtenDuring]
+    if outcomes.contains(where: { unfinished.contains($0.status) }) || health?.healthy == false {
         // One line per failed step: the cause, and for a step that changed data, the reapply that restores it.
-        for outcome in outcomes where outcome.status == .failed {
+        for outcome in outcomes where unfinished.contains(outcome.status) {
             Terminal.error("rollgate: error: step \(outcome.step) failed: \(outcome.message)")
         }
         throw ExitStatus.findings.exitCode
@@ -195,7 +206,7 @@ enum ExecutionFindings {
         let verdict: Verdict = switch outcome.status {
         case .rolledBack, .alreadyRolledBack, .manualDone: .passed
         case .manualPending: .skipped
-        case .failed: .failed
+        case .failed, .writtenDuring: .failed
         }
         var details = ["operator: \(request.operator_)", "time: \(time.formatted(.iso8601))"]
         if let reason = request.reason { details.append("reason: \(reason)") }

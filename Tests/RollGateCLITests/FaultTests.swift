@@ -86,12 +86,13 @@ import Testing
         let original = try Self.snapshot(server.pool(), db, collections)
         let reports = try AuditCommandTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: reports) }
-        // The first of step 23's updates (after the two manifest writes) hangs; the server dies while it does.
-        let result = try server.withFailPoint(mode: ["skip": 2, "times": 1],
+        // Step 23's second operation (billing_records) hangs, after the first (orders) committed its batch: updates 1-3
+        // are the manifest, the lock's renewal and the manifest again, 4 the orders, 5-6 lock and manifest, 7 hangs.
+        let result = try server.withFailPoint(mode: ["skip": 6, "times": 1],
                                                 ["failCommands": ["update"], "blockConnection": true, "blockTimeMS": 60_000]) {
             let watcher = Thread {
                 let deadline = Date().addingTimeInterval(60)
-                while Date() < deadline, (try? Self.completeBackup(server, db)) == nil { Thread.sleep(forTimeInterval: 0.05) }
+                while Date() < deadline, (try? Self.savedBackup(server, db)) == nil { Thread.sleep(forTimeInterval: 0.05) }
                 Thread.sleep(forTimeInterval: 1)
                 server.kill()
             }
@@ -137,13 +138,18 @@ import Testing
         }
     }
 
-    /// The name of a step-23 backup whose manifest is complete.
-    static func completeBackup(_ server: PrivateServer, _ db: String) throws -> String? {
+    /// The name of a step-23 backup whose manifest counts a saved batch.
+    static func savedBackup(_ server: PrivateServer, _ db: String) throws -> String? {
         try server.pool(timeout: .seconds(1)).withClient { client in
             try client.database(db).collectionNames().filter { $0.hasPrefix("rollback_backup_23_") }.first { name in
-                try client.database(db).collection(name).find(["_id": "manifest", "complete": true]).next() != nil
+                try client.database(db).collection(name).find(["_id": "manifest", "saved_batches": ["$gte": 1]]).next() != nil
             }
         }
+    }
+
+    /// The backup a failed step's error line names (`… (its backup chain includes NAME)`).
+    static func namedBackup(_ line: String) -> String? {
+        line.components(separatedBy: "chain includes ").last?.components(separatedBy: ")").first
     }
 
     // MARK: Slow server
@@ -196,7 +202,8 @@ import Testing
         let reports = try AuditCommandTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: reports) }
         let blocked = Date()
-        let result = try server.withFailPoint(mode: ["skip": 2, "times": 1],
+        // The second operation's update (billing_records, the 7th update command) hangs past --operation-timeout.
+        let result = try server.withFailPoint(mode: ["skip": 6, "times": 1],
                                                 ["failCommands": ["update"], "blockConnection": true, "blockTimeMS": 12_000]) {
             try RollGateProcess.run(["rollback", "23", "--operator", "asha", "--approval", Self.approvalFor23().path,
                                      "--transaction-limit", "0", "--operation-timeout", "2", "--checks", Self.checks,
@@ -206,15 +213,14 @@ import Testing
         #expect(result.status == 1, "\(result)")
         let line = try #require(Self.oneErrorLine(result), "\(result)")
         #expect(line.contains("step 23 failed: timed out: no reply within 2 s (--operation-timeout)"), "\(line)")
-        #expect(line.contains("restore with rollgate reapply 23 --backup rollback_backup_23_"), "\(line)")
+        #expect(line.contains("restore with rollgate reapply 23 (its backup chain includes rollback_backup_23_"), "\(line)")
         #expect(result.seconds < 10, "the client gave up before the server's 12-s block ended: \(result.seconds) s")
 
         // The server still runs the update it was sent once its block ends; restore once it has settled (on a loaded
         // machine the update may still be running a while after the block).
         Thread.sleep(forTimeInterval: max(0, 13 - Date().timeIntervalSince(blocked)))
         try Self.waitUntilSettled(server, db, collections)
-        let backup = try #require(line.components(separatedBy: "--backup ").last)
-        let reapply = try RollGateProcess.run(["reapply", "23", "--operator", "asha", "--backup", backup],
+        let reapply = try RollGateProcess.run(["reapply", "23", "--operator", "asha"],
                                               environment: ["ROLLGATE_URI": server.uri, "ROLLGATE_DB": db])
         #expect(reapply.status == 0 && reapply.stdout.contains("0 conflicts"), "\(reapply)")
         #expect(try Self.snapshot(server.pool(), db, collections) == original)
@@ -236,7 +242,7 @@ import Testing
                          "--checks", Self.checks, "--report-dir", reports.path]
 
         // In a transaction (the default on a replica set), the failing update aborts the whole step: nothing changes.
-        // Updates 1 and 2 write the backup's manifest; the third is the step's first operation.
+        // Update 1 writes the backup's manifest; 2 (the lock's renewal) and 3 (the manifest) are in the transaction.
         let inTransaction = try server.withFailPoint(mode: ["skip": 2, "times": 1], ["failCommands": ["update"], "errorCode": 2]) {
             try RollGateProcess.run(arguments, environment: environment)
         }
@@ -244,15 +250,16 @@ import Testing
         #expect(Self.oneErrorLine(inTransaction)?.contains("server error 2") == true, "\(inTransaction)")
         #expect(try Self.snapshot(server.pool(), db, collections) == original, "an aborted transaction changed nothing")
 
-        // Without one, the first operation runs and the second fails.
-        let midway = try server.withFailPoint(mode: ["skip": 3, "times": 1], ["failCommands": ["update"], "errorCode": 2]) {
+        // Without one, the first operation runs and the second fails: each batch renews the lock, saves the manifest and
+        // then changes its documents (updates 2-4 for orders, 5-7 for billing_records).
+        let midway = try server.withFailPoint(mode: ["skip": 6, "times": 1], ["failCommands": ["update"], "errorCode": 2]) {
             try RollGateProcess.run(arguments + ["--transaction-limit", "0"], environment: environment)
         }
         #expect(midway.status == 1, "\(midway)")
         let line = try #require(Self.oneErrorLine(midway), "\(midway)")
         #expect(line.hasPrefix("rollgate: error: step 23 failed: server error 2: Failing command via 'failCommand' failpoint; "
-            + "restore with rollgate reapply 23 --backup rollback_backup_23_"), "\(line)")
-        let backup = try #require(line.components(separatedBy: "--backup ").last)
+            + "restore with rollgate reapply 23 (its backup chain includes rollback_backup_23_"), "\(line)")
+        let backup = try #require(Self.namedBackup(line))
 
         let pool = try server.pool()
         let (billed, linked, entry, lock) = try pool.withClient { client in

@@ -48,14 +48,18 @@ struct ExecutorTests {
             let statuses = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.step, $0.status) })
             for step in [19, 20, 21, 22, 23, 25, 26, 30] { #expect(statuses[step] == .rolledBack, "step \(step): \(outcomes)") }
             for step in [24, 27, 28, 29] { #expect(statuses[step] == .manualPending, "step \(step)") }
-            #expect(outcomes.allSatisfy { $0.verification.allSatisfy { $0.hasPrefix("OK") } })
+            for outcome in outcomes where [.rolledBack, .alreadyRolledBack].contains(outcome.status) {
+                let rule = try #require(Self.catalog.step(outcome.step))
+                #expect(outcome.verification.count == rule.rollback.verify.count, "step \(outcome.step): every post-condition checked")
+                #expect(outcome.verification.allSatisfy { $0.status == .ok }, "step \(outcome.step): \(outcome.verification)")
+            }
             let after = try await Self.snapshot(pool, database)
             #expect(after != before)
 
             let run = History.Run(operator_: "asha", reason: "round trip back", mode: "reapply")
-            for step in 19...30 {
-                let outcome = try? await Reapplier(pool: pool, database: database).run(step: step, backup: nil, overwrite: false, run: run)
-                #expect(outcome?.conflicts ?? 0 == 0, "step \(step): \(String(describing: outcome))")
+            for step in [19, 20, 21, 22, 23, 25, 26, 30] {
+                let outcome = try await Reapplier(pool: pool, database: database).run(step: step, backup: nil, overwrite: false, run: run)
+                #expect(outcome.conflicts == 0, "step \(step): \(outcome)")
             }
             let restored = try await Self.snapshot(pool, database)
             #expect(restored.keys.sorted() == before.keys.sorted())
