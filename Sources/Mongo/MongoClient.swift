@@ -65,9 +65,16 @@ public final class MongoClient {
 
     // MARK: Helpers shared by databases, collections and sessions
 
+    /// The last error `fail` made, with the labels of its reply. `MongoError` keeps labels only in `.server`; a network
+    /// error that libmongoc labelled `TransientTransactionError` (`.cannotConnect`, `.timeout`) has them only here,
+    /// where `MongoSession.withTransaction` looks for them.
+    var lastFailure: (error: MongoError, labels: [String])?
+
     func fail(_ error: bson_error_t, reply: BSONDocument? = nil) -> MongoError {
-        MongoError.from(error, reply: reply, redacting: secrets)
+        let failure = MongoError.from(error, reply: reply, redacting: secrets)
             .naming(replyTimeout: replyTimeout.limit, source: replyTimeout.source, after: .now - callStarted)
+        lastFailure = (failure, MongoError.labels(in: reply))
+        return failure
     }
 
     /// Encodes an options document, adding the session's id when there is one.
@@ -136,8 +143,8 @@ public final class MongoSession {
     deinit { mongoc_client_session_destroy(raw) }
 
     /// Runs `body` in a transaction and commits it, retrying as the MongoDB transactions specification says:
-    /// the whole transaction on a `TransientTransactionError`, the commit alone on `UnknownTransactionCommitResult`,
-    /// for at most `retryLimit`.
+    /// the whole transaction on a `TransientTransactionError`, the commit alone on `UnknownTransactionCommitResult`
+    /// unless it failed with MaxTimeMSExpired, for at most `retryLimit`.
     @discardableResult
     public func withTransaction<T>(retryLimit: Duration = .seconds(120),
                                    _ body: (MongoSession) throws -> T) throws -> T {
@@ -146,13 +153,15 @@ public final class MongoSession {
         while true {
             var error = bson_error_t()
             guard mongoc_client_session_start_transaction(raw, nil, &error) else { throw client.fail(error) }
+            client.lastFailure = nil
             let result: T
             do {
                 result = try body(self)
             } catch {
+                let transient = (error as? MongoError).map(isTransient) ?? false
                 var abortError = bson_error_t()
                 _ = mongoc_client_session_abort_transaction(raw, &abortError)
-                if let mongoError = error as? MongoError, mongoError.isTransient, clock.now < deadline { continue }
+                if transient, clock.now < deadline { continue }
                 throw error
             }
             commit: while true {
@@ -163,13 +172,25 @@ public final class MongoSession {
                 }
                 if committed { return result }
                 let failure = client.fail(commitError, reply: reply)
-                let labels = reply["errorLabels"]?.arrayValue?.compactMap(\.stringValue) ?? []
-                if labels.contains("UnknownTransactionCommitResult"), failure.serverCode != 50, clock.now < deadline {
+                let labels = MongoError.labels(in: reply)
+                // MaxTimeMSExpired (50), at the top level or as the write concern error. Read raw: `MongoError.from`
+                // makes code 50 a `.timeout`, which keeps no code.
+                let maxTimeMSExpired = commitError.code == 50
+                    || reply["writeConcernError"]?.documentValue?["code"]?.int64Value == 50
+                if labels.contains("UnknownTransactionCommitResult"), !maxTimeMSExpired, clock.now < deadline {
                     continue commit
                 }
                 if labels.contains("TransientTransactionError"), clock.now < deadline { break commit }
                 throw failure
             }
         }
+    }
+
+    /// Whether an error the body threw calls for retrying the whole transaction: labelled `TransientTransactionError`
+    /// in the error (`.server`) or, for the failure the client made last, in its reply (a network error).
+    func isTransient(_ error: MongoError) -> Bool {
+        if error.isTransient { return true }
+        guard let last = client.lastFailure, last.error == error else { return false }
+        return last.labels.contains("TransientTransactionError")
     }
 }

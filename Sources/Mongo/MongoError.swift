@@ -23,7 +23,8 @@ public enum MongoError: Error, Sendable, Equatable {
         return nil
     }
 
-    /// Whether the server labelled the error as transient, so a whole transaction may be retried.
+    /// Whether the server labelled the error as transient, so a whole transaction may be retried. Only `.server`
+    /// errors keep labels; `MongoSession.withTransaction` also sees those of a network error (see `MongoClient.fail`).
     public var isTransient: Bool {
         if case .server(_, _, let labels) = self { return labels.contains("TransientTransactionError") }
         return false
@@ -50,7 +51,7 @@ extension MongoError {
         let text = Redactor.redact(message(of: error), secrets: secrets)
         let domain = error.domain
         let code = error.code
-        let labels = reply?["errorLabels"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let labels = Self.labels(in: reply)
         switch domain {
         case UInt32(MONGOC_ERROR_SERVER_SELECTION.rawValue):
             return .cannotConnect(text)
@@ -73,6 +74,12 @@ extension MongoError {
         case 18: return .authenticationFailed(text)    // AuthenticationFailed
         default: return .server(code: Int(code), message: text, labels: labels)
         }
+    }
+
+    /// The `errorLabels` of a reply: the server's, and those libmongoc adds (`TransientTransactionError` to a network
+    /// error inside a transaction, `UnknownTransactionCommitResult` to a commit whose outcome is unknown).
+    static func labels(in reply: BSONDocument?) -> [String] {
+        reply?["errorLabels"]?.arrayValue?.compactMap(\.stringValue) ?? []
     }
 
     /// libmongoc reports a reply that never came as "socket error or timeout", as it does a connection that broke.
