@@ -187,9 +187,11 @@ public final class MongoSession {
     }
 
     /// Whether an error the body threw calls for retrying the whole transaction: labelled `TransientTransactionError`
-    /// in the error (`.server`) or, for the failure the client made last, in its reply (a network error).
+    /// in the error (`.server`) or, for the failure the client made last, in its reply (a network error). A write
+    /// conflict (112) counts as labelled: MongoDB always labels it inside a transaction, and the test server omits the
+    /// label.
     func isTransient(_ error: MongoError) -> Bool {
-        if error.isTransient { return true }
+        if error.isTransient || error.serverCode == 112 { return true }
         guard let last = client.lastFailure, last.error == error else { return false }
         return last.labels.contains("TransientTransactionError")
     }

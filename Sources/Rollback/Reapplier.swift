@@ -54,13 +54,14 @@ public struct Reapplier: Sendable {
 
     /// Re-applies under the rollback lock, so that no rollback changes the same documents meanwhile.
     public func run(step: Int, backup name: String?, overwrite: Bool, run: History.Run,
-                    lockTTL: Duration = .seconds(300)) async throws -> ReapplyOutcome {
+                    lockTTL: Duration = .seconds(300), useTransactions: Bool = true) async throws -> ReapplyOutcome {
         let (pool, database) = (pool, database)
         let lock = RollbackLock(owner: run.operator_, runId: run.id, ttl: lockTTL)
         do {
             return try await lock.holding(in: pool, database: database) {
                 let outcome = try await pool.run { client in
-                    try Self.reapply(step: step, backup: name, overwrite: overwrite, lock: lock, database: client.database(database))
+                    try Self.reapply(step: step, backup: name, overwrite: overwrite, lock: lock, useTransactions: useTransactions,
+                                     database: client.database(database))
                 }
                 if outcome.alreadyReappliedBy == nil {
                     try await pool.run { try History.recordReapply(outcome, run: run, in: $0.database(database)) }
@@ -72,7 +73,7 @@ public struct Reapplier: Sendable {
         }
     }
 
-    static func reapply(step: Int, backup name: String?, overwrite: Bool, lock: RollbackLock,
+    static func reapply(step: Int, backup name: String?, overwrite: Bool, lock: RollbackLock, useTransactions: Bool,
                         database: MongoDatabase) throws -> ReapplyOutcome {
         let start = ContinuousClock.now
         let chain = try backups(step: step, named: name, database: database)
@@ -85,7 +86,7 @@ public struct Reapplier: Sendable {
         for (store, manifest) in chain { try verifyChecksum(store, manifest) }
 
         let effects = chain.map { RollbackEffects($0.manifest.operations) }
-        let transactions = (try? database.client.hello()["setName"] != nil) == true
+        let transactions = useTransactions && (try? database.client.hello()["setName"] != nil) == true
         var batch: [(collection: String, document: BSONDocument, age: Int)] = []
         func flush() throws {
             guard !batch.isEmpty else { return }

@@ -53,7 +53,7 @@ struct ReapplyCommand: AsyncParsableCommand {
             do {
                 outcome = try await Reapplier(pool: pool, database: connection.databaseName)
                     .run(step: step, backup: backup, overwrite: overwrite, run: run,
-                         lockTTL: lock.ttl)
+                         lockTTL: lock.ttl, useTransactions: !lock.noTransactions)
             } catch let refusal as ReapplyRefusal {
                 Terminal.error("rollgate: \(refusal)")
                 throw ExitStatus.refused.exitCode

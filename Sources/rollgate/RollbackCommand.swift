@@ -17,6 +17,10 @@ struct LockOptions: ParsableArguments {
         valueName: "seconds"))
     var seconds: Double = 300
 
+    @Flag(name: .customLong("no-transactions"), help: ArgumentHelp(
+        "Write batches without transactions even where the server has them; each is fenced by the lock's renewal before it."))
+    var noTransactions = false
+
     var ttl: Duration { .milliseconds(Int64(seconds * 1000)) }
 
     func validate() throws {
@@ -87,7 +91,8 @@ struct RollbackCommand: AsyncParsableCommand {
             let request = RollbackRequest(
                 steps: steps, operator_: plan.operatorName, reason: plan.reason, approvals: try execution.approvals(),
                 force: execution.force, confirmManual: execution.confirmManual,
-                lockTTL: execution.lock.ttl, transactionLimit: execution.transactionLimit)
+                lockTTL: execution.lock.ttl, transactionLimit: execution.transactionLimit,
+                useTransactions: !execution.lock.noTransactions)
             try await execute(request, catalog: catalog, connection: connection, reportDir: plan.reportDir, command: "rollback")
         }
     }
@@ -134,7 +139,7 @@ struct EmergencyCommand: AsyncParsableCommand {
                 steps: steps, operator_: `operator`, reason: reason ?? "emergency rollback", approvals: try execution.approvals(),
                 force: execution.force || includeIndexes || include29, confirmManual: execution.confirmManual,
                 lockTTL: execution.lock.ttl, transactionLimit: execution.transactionLimit,
-                mode: "emergency")
+                mode: "emergency", useTransactions: !execution.lock.noTransactions)
             try await execute(request, catalog: catalog, connection: connection, reportDir: reportDir, command: "emergency")
         }
     }

@@ -123,6 +123,28 @@ struct ExecutorTests {
         }
     }
 
+    /// A post-condition the operations cannot meet: the step fails, verification names the documents still matching
+    /// as left over (they are in the backup), and the re-apply restores them.
+    @Test func aPostConditionThatFailsFailsTheStep() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rollgate-verify-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rule = try String(contentsOf: PlannerTests.checks.appendingPathComponent("step-19-orders-subscription-id.yaml"), encoding: .utf8)
+        let unmet = rule.replacingOccurrences(of: "  verify:\n    - collection: orders\n      filter: {subscription_id: {$exists: true}}",
+                                              with: "  verify:\n    - collection: orders\n      filter: {status: DELIVERED}")
+        #expect(unmet != rule)
+        try unmet.write(to: directory.appendingPathComponent("step-19.yaml"), atomically: true, encoding: .utf8)
+        let catalog = try Catalog.load(directory: directory)
+        try await PlannerTests.withSeeded(.applied, orders: 300) { pool, database in
+            let outcome = try #require(try await Executor(catalog: catalog, pool: pool, database: database)
+                .run(RollbackRequest(steps: [19], operator_: "asha")).first)
+            #expect(outcome.status == .failed, "\(outcome)")
+            let check = try #require(outcome.verification.first)
+            #expect(check.status == .failed && check.found > 0 && check.leftOver == check.found && check.writtenDuring == 0, "\(check)")
+            #expect(outcome.message.hasPrefix("post-conditions not met: FAILED orders"), "\(outcome.message)")
+        }
+    }
+
     @Test func anExpiredLockIsTakenOver() async throws {
         try await PlannerTests.withSeeded(.applied, orders: 200) { pool, database in
             try await pool.run { client in
@@ -136,5 +158,28 @@ struct ExecutorTests {
             let lock = try await pool.run { try $0.database(database).collection("admin").find(["_id": "rollback-lock"]).next() }
             #expect(lock == nil, "released at the end")
         }
+    }
+}
+
+/// The shape of the executor's batched updates: `_id` first, the step's filter kept unless it only asks for a field
+/// the unset removes anyway.
+@Suite struct BatchedUpdateShapeTests {
+    @Test func aFilterOnlyAskingForAnUnsetFieldIsLeftOut() {
+        let fields = ["a", "b"]
+        #expect(StepExecutor.asksOnlyForAnyOf(fields, ["a": ["$exists": true]]))
+        #expect(StepExecutor.asksOnlyForAnyOf(fields, ["$or": [["a": ["$exists": true]], ["b": ["$exists": true]]]]))
+        #expect(!StepExecutor.asksOnlyForAnyOf(fields, ["c": ["$exists": true]]), "another field")
+        #expect(!StepExecutor.asksOnlyForAnyOf(fields, ["a": ["$exists": true], "status": "DELIVERED"]), "a condition more")
+        #expect(!StepExecutor.asksOnlyForAnyOf(fields, ["$or": [["a": ["$exists": true]], ["status": "DELIVERED"]]]))
+        #expect(!StepExecutor.asksOnlyForAnyOf(fields, ["a": ["$exists": false]]))
+    }
+
+    @Test func idsComeFirstAndTheFilterIsKept() {
+        let ids: [BSON] = [.int32(1), .int32(2)]
+        let plain = StepExecutor.restricted(["status": "DELIVERED"], to: ids)
+        #expect(plain.keys == ["_id", "status"])
+        let withOperator = StepExecutor.restricted(["$or": [["a": 1], ["b": 1]]], to: ids)
+        #expect(withOperator.keys == ["$and"], "a top-level operator is kept whole beside the ids")
+        #expect(StepExecutor.restricted([:], to: ids) == ["_id": ["$in": .array(ids)]])
     }
 }
