@@ -45,6 +45,7 @@ import threading
 import time
 
 import rollback_scale
+import scale
 from bench_common import (CHECKS, GNU_TIME, Failure, gnu_time_available, mib, seed_applied, server_peak_rss, table,
                           timed)
 
@@ -165,16 +166,6 @@ def pymongo_side(uri: str) -> dict:
               "verdict": "passed" if all(v["found"] == v["expect"] for v in s.get("verify", [])) else "failed",
               "verify": s.get("verify", []), "transaction": s.get("transaction")} for s in summary["steps"]]
     return {"wall": wall, "rss": rss, "cpu": cpu, "seconds": summary.get("seconds"), "steps": steps}
-
-
-def drop_database(uri: str) -> None:
-    import pymongo
-
-    client = pymongo.MongoClient(uri)
-    try:
-        client.drop_database(DATABASE)
-    finally:
-        client.close()
 
 
 # MARK: Where the time goes
@@ -377,7 +368,7 @@ def main() -> int:
     runs, failures = {}, {}
     for side in sides:
         try:
-            drop_database(args.uri)
+            scale.drop_database(args.uri, DATABASE)
             progress(f"{side}: seed --orders {args.orders} --state applied --drop ...")
             seeded = seed_applied(args.new, args.uri, DATABASE, args.orders)
             progress(f"  {seeded['wall']:.1f} s, {sum(seeded['documents'].values()):,} documents; "

@@ -337,12 +337,12 @@ def compare_rollback(done: dict, theirs: dict) -> tuple:
     return compared, wrong
 
 
-def drop_database(uri: str) -> None:
+def drop_database(uri: str, database: str = DATABASE) -> None:
     import pymongo
 
     client = pymongo.MongoClient(uri)
     try:
-        client.drop_database(DATABASE)
+        client.drop_database(database)
     finally:
         client.close()
 

@@ -91,7 +91,8 @@ struct HistoryCommand: AsyncParsableCommand {
         }
         return "\(time)  step \(entry["step"]?.int64Value ?? 0)  \(entry["mode"]?.stringValue ?? "?")  "
             + "\(entry["status"]?.stringValue ?? "?")  by \(entry["operator"]?.stringValue ?? "?")  \(affected)"
-            + (entry.value(at: "backup.collection")?.stringValue.map { "  backup \($0)" } ?? "")
+            + (entry["backups"]?.arrayValue.map { "  backups " + $0.compactMap(\.stringValue).joined(separator: " + ") }
+                ?? entry.value(at: "backup.collection")?.stringValue.map { "  backup \($0)" } ?? "")
     }
 }
 
