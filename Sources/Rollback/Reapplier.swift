@@ -226,7 +226,22 @@ public struct Reapplier: Sendable {
         }
         let written = try handle.bulkWrite(writes, ordered: false, session: session)
         outcome.restored += written.matched + written.upserted
-        outcome.conflicts += writes.count - written.matched - written.upserted
+        guard written.matched + written.upserted < writes.count else { return }
+        // The application wrote some of them between the read and the replace: those are conflicts, by id.
+        let preImageById = Dictionary(preImages.compactMap { pair in pair.0["_id"].map { ($0, pair.0) } }) { first, _ in first }
+        let sent = writes.compactMap { model -> BSON? in
+            if case let .replaceOne(filter, _, _) = model { return filter["_id"] }
+            return nil
+        }
+        for start in stride(from: 0, to: sent.count, by: StepExecutor.idsPerStatement) {
+            let chunk = Array(sent[start..<min(start + StepExecutor.idsPerStatement, sent.count)])
+            let now = try handle.find(["_id": ["$in": .array(chunk)]], session: session).toArray()
+            let found = Dictionary(now.compactMap { document in document["_id"].map { ($0, document) } }) { first, _ in first }
+            for id in chunk where !(found[id].map { sameFields($0, preImageById[id] ?? [:]) } ?? false) {
+                outcome.conflicts += 1
+                if outcome.conflictSamples.count < 10 { outcome.conflictSamples.append(describeValue(id)) }
+            }
+        }
     }
 
     static func describeValue(_ value: BSON) -> String {
