@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "RollbackTests", dependencies: ["Rollback", "Catalog", "Findings", "Mongo", "Seed",
                                                           "TestSupport"]),
         .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Mongo", "TestSupport"]),
-        .testTarget(name: "RollGateCLITests", dependencies: ["rollgate", "Catalog", "Mongo", "Seed", "Reports", "TestSupport"]),
+        .testTarget(name: "RollGateCLITests", dependencies: ["rollgate", "Catalog", "Mongo", "Rollback", "Seed", "Reports", "TestSupport"]),
 
         // Shared by the test targets: where the test server is, fresh database names, seeded randomness.
         .target(name: "TestSupport", dependencies: ["Mongo", "Seed"], path: "Tests/TestSupport"),

@@ -202,14 +202,7 @@ public struct Reapplier: Sendable {
     private static func restore(_ preImages: [(BSONDocument, RollbackEffects)], into collection: String, overwrite: Bool,
                                 database: MongoDatabase, session: MongoSession?, outcome: inout ReapplyOutcome) throws {
         let handle = database.collection(collection)
-        let ids = preImages.compactMap { $0.0["_id"] }
-        var current: [BSON: BSONDocument] = [:]
-        for start in stride(from: 0, to: ids.count, by: StepExecutor.idsPerStatement) {
-            let chunk = Array(ids[start..<min(start + StepExecutor.idsPerStatement, ids.count)])
-            for document in try handle.find(["_id": ["$in": .array(chunk)]], session: session).toArray() {
-                if let id = document["_id"] { current[id] = document }
-            }
-        }
+        let current = try documents(handle, ids: preImages.compactMap { $0.0["_id"] }, session: session)
         var writes: [WriteModel] = []
         for (preImage, effects) in preImages {
             guard let id = preImage["_id"] else { continue }
@@ -233,15 +226,23 @@ public struct Reapplier: Sendable {
             if case let .replaceOne(filter, _, _) = model { return filter["_id"] }
             return nil
         }
-        for start in stride(from: 0, to: sent.count, by: StepExecutor.idsPerStatement) {
-            let chunk = Array(sent[start..<min(start + StepExecutor.idsPerStatement, sent.count)])
-            let now = try handle.find(["_id": ["$in": .array(chunk)]], session: session).toArray()
-            let found = Dictionary(now.compactMap { document in document["_id"].map { ($0, document) } }) { first, _ in first }
-            for id in chunk where !(found[id].map { sameFields($0, preImageById[id] ?? [:]) } ?? false) {
-                outcome.conflicts += 1
-                if outcome.conflictSamples.count < 10 { outcome.conflictSamples.append(describeValue(id)) }
+        let found = try documents(handle, ids: sent, session: session)
+        for id in sent where !(found[id].map { sameFields($0, preImageById[id] ?? [:]) } ?? false) {
+            outcome.conflicts += 1
+            if outcome.conflictSamples.count < 10 { outcome.conflictSamples.append(describeValue(id)) }
+        }
+    }
+
+    /// The documents with these `_id`s, by `_id`, looked up a few at a time (`StepExecutor.idsPerStatement`).
+    private static func documents(_ collection: MongoCollection, ids: [BSON], session: MongoSession?) throws -> [BSON: BSONDocument] {
+        var found: [BSON: BSONDocument] = [:]
+        for start in stride(from: 0, to: ids.count, by: StepExecutor.idsPerStatement) {
+            let chunk = Array(ids[start..<min(start + StepExecutor.idsPerStatement, ids.count)])
+            for document in try collection.find(["_id": ["$in": .array(chunk)]], session: session).toArray() {
+                if let id = document["_id"] { found[id] = document }
             }
         }
+        return found
     }
 
     static func describeValue(_ value: BSON) -> String {

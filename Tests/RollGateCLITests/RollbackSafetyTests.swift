@@ -1,6 +1,7 @@
 import Catalog
 import Foundation
 import Mongo
+@testable import Rollback
 import TestSupport
 import Testing
 
@@ -212,7 +213,7 @@ import Testing
                     let id = document["_id"]!
                     var back = current[id] ?? [:]
                     back["writer_updates"] = nil
-                    let reported = conflicts.contains(Reapplier_describe(id))
+                    let reported = conflicts.contains(Reapplier.describeValue(id))
                     #expect(sameFields(back, document) || (reported && writer.touched.contains(id)),
                             "step \(step): \(collection) \(id) neither restored nor reported")
                 }
@@ -225,18 +226,6 @@ import Testing
             }
             #expect(!(writer.inserted.values.joined().isEmpty), "the writer wrote during the run")
         }
-    }
-}
-
-private func sameFields(_ a: BSONDocument, _ b: BSONDocument) -> Bool {
-    a.count == b.count && a.elements.allSatisfy { b[$0.key] == $0.value }
-}
-
-private func Reapplier_describe(_ value: BSON) -> String {
-    switch value {
-    case .objectId(let oid): oid.description
-    case .string(let s): s
-    default: "\(value)"
     }
 }
 
