@@ -43,7 +43,10 @@ struct ExecutorTests {
             let before = try await Self.snapshot(pool, database)
             let outcomes = try await Self.executor(pool, database).run(RollbackRequest(
                 steps: Array(19...30), operator_: "asha", reason: "round trip", approvals: Self.approvals(), force: true,
-                transactionLimit: 500))
+                transactionLimit: 500, useTransactions: false))
+            // Without transactions: on the shared test server, with every suite running beside it, a batch transaction
+            // twice failed with `internal server error` (user guide, known differences). The transaction paths are
+            // tested on private servers (RollbackSafetyTests, FaultTests).
             #expect(outcomes.map(\.step) == Array((19...30).reversed()))
             let statuses = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.step, $0.status) })
             for step in [19, 20, 21, 22, 23, 25, 26, 30] { #expect(statuses[step] == .rolledBack, "step \(step): \(outcomes)") }
