@@ -11,13 +11,31 @@ public struct ReapplyOutcome: Sendable, Equatable {
     public var restored: Int
     /// Documents already in their pre-rollback state.
     public var unchanged: Int
-    /// Documents changed since the rollback (or gone), left alone; the first few `_id`s.
-    public var conflicts: Int
-    public var conflictSamples: [String]
+    /// Documents changed since the rollback (or gone), left alone.
+    public var conflicts: Int { conflictIds.count }
+    /// Every conflict, in the order found: the collection and the `_id` (as `describeValue` writes it).
+    public var conflictIds: [Conflict]
     public var indexesRestored: Int
     public var seconds: Double
     /// Set when there was nothing left to re-apply: every backup of the step was restored by this earlier run.
     public var alreadyReappliedBy: String?
+
+    /// One document left alone because it changed since the rollback (or is gone).
+    public struct Conflict: Sendable, Equatable {
+        public var collection: String
+        public var id: String
+    }
+
+    /// The first few conflicting `_id`s, for a line on the terminal or in the history.
+    public var conflictSamples: [String] { conflictIds.prefix(10).map(\.id) }
+
+    /// Every conflict as CSV (`collection,_id`, one line each), for the operator to inspect or `--overwrite` later.
+    public var conflictsCSV: String {
+        func field(_ text: String) -> String {
+            text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        return "collection,_id\n" + conflictIds.map { field($0.collection) + "," + field($0.id) + "\n" }.joined()
+    }
 }
 
 /// Why a re-apply did not start. Nothing was changed.
@@ -77,8 +95,8 @@ public struct Reapplier: Sendable {
                         database: MongoDatabase) throws -> ReapplyOutcome {
         let start = ContinuousClock.now
         let chain = try backups(step: step, named: name, database: database)
-        var outcome = ReapplyOutcome(step: step, backups: chain.map(\.store.name), restored: 0, unchanged: 0, conflicts: 0,
-                                     conflictSamples: [], indexesRestored: 0, seconds: 0)
+        var outcome = ReapplyOutcome(step: step, backups: chain.map(\.store.name), restored: 0, unchanged: 0,
+                                     conflictIds: [], indexesRestored: 0, seconds: 0)
         guard !chain.isEmpty else {
             outcome.alreadyReappliedBy = try BackupStore.all(step: step, in: database).last?.manifest.reappliedBy
             return outcome
@@ -213,8 +231,7 @@ public struct Reapplier: Sendable {
                 // Replaced only if it is still as read: a write of the application in between makes it a conflict.
                 writes.append(.replaceOne(filter: overwrite ? ["_id": id] : now ?? ["_id": id], replacement: preImage, upsert: overwrite))
             } else {
-                outcome.conflicts += 1
-                if outcome.conflictSamples.count < 10 { outcome.conflictSamples.append(describeValue(id)) }
+                outcome.conflictIds.append(.init(collection: collection, id: describeValue(id)))
             }
         }
         let written = try handle.bulkWrite(writes, ordered: false, session: session)
@@ -228,8 +245,7 @@ public struct Reapplier: Sendable {
         }
         let found = try documents(handle, ids: sent, session: session)
         for id in sent where !(found[id].map { sameFields($0, preImageById[id] ?? [:]) } ?? false) {
-            outcome.conflicts += 1
-            if outcome.conflictSamples.count < 10 { outcome.conflictSamples.append(describeValue(id)) }
+            outcome.conflictIds.append(.init(collection: collection, id: describeValue(id)))
         }
     }
 

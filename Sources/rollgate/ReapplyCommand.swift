@@ -35,6 +35,9 @@ struct ReapplyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Why, for the history.", valueName: "text"))
     var reason: String?
 
+    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where to write the list of every conflict.", valueName: "dir"))
+    var reportDir: String = "reports"
+
     @OptionGroup var lock: LockOptions
 
     func validate() throws {
@@ -71,6 +74,14 @@ struct ReapplyCommand: AsyncParsableCommand {
             if outcome.conflicts > 0 {
                 print("Conflicts (changed since the rollback, left alone; --overwrite restores them): "
                     + outcome.conflictSamples.joined(separator: ", ") + (outcome.conflicts > outcome.conflictSamples.count ? ", …" : ""))
+                let list = URL(fileURLWithPath: reportDir).appendingPathComponent("reapply-\(step)-\(run.id)-conflicts.csv")
+                do {
+                    try FileManager.default.createDirectory(at: list.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try Data(outcome.conflictsCSV.utf8).write(to: list, options: .atomic)
+                    print("Every conflict (\(grouped(outcome.conflicts))): \(list.path)")
+                } catch {
+                    Terminal.error("rollgate: --report-dir \(reportDir): cannot write the conflict list: \(error.localizedDescription)")
+                }
                 throw ExitStatus.findings.exitCode
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Mongo
+@testable import Rollback
 import TestSupport
 import Testing
 
@@ -106,6 +107,14 @@ struct RollbackCommandTests {
         }
     }
 
+    /// The conflicts a re-apply listed in its CSV file (`collection _id` each), empty when it printed none.
+    static func conflictList(_ reapply: RollGateProcess.Result) throws -> Set<String> {
+        guard let line = reapply.stdout.components(separatedBy: "\n").first(where: { $0.hasPrefix("Every conflict (") }),
+              let path = line.components(separatedBy: "): ").last else { return [] }
+        let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst()
+        return Set(rows.map { $0.replacingOccurrences(of: ",", with: " ") })
+    }
+
     @Test func aConflictIsLeftAloneUnlessOverwrite() throws {
         try Self.withDatabase(orders: 200) { db, environment, reports in
             let rollback = try RollGateProcess.run(["rollback", "19", "--operator", "asha", "--checks", Self.checks,
@@ -115,8 +124,13 @@ struct RollbackCommandTests {
                 try client.database(db).collection("orders").updateMany(["status": "CANCELLED"], ["$set": ["note": "changed later"]]).modified
             }
             #expect(changed > 0)
-            let reapply = try RollGateProcess.run(["reapply", "19", "--operator", "asha"], environment: environment)
+            let cancelled = try TestServer.pool().withClient { client in
+                try client.database(db).collection("orders").find(["status": "CANCELLED"]).toArray().compactMap { $0["_id"] }
+            }
+            let reapply = try RollGateProcess.run(["reapply", "19", "--operator", "asha", "--report-dir", reports], environment: environment)
             #expect(reapply.status == 1 && reapply.stdout.contains("\(changed) conflicts"), "\(reapply)")
+            // Every conflict is listed, not only the samples on the terminal.
+            #expect(try Self.conflictList(reapply) == Set(cancelled.map { "orders " + Reapplier.describeValue($0) }), "\(reapply)")
             let overwrite = try RollGateProcess.run(["reapply", "19", "--operator", "asha", "--overwrite"], environment: environment)
             #expect(overwrite.status == 0, "\(overwrite)")
             let notes = try TestServer.pool().withClient { try $0.database(db).collection("orders").count(["note": ["$exists": true]]) }

@@ -197,13 +197,13 @@ import Testing
             let rollback = try RollGateProcess.run(["rollback", "\(step)", "--operator", "asha", "--approval", try RollbackSafetyTests.approvals().path,
                                                     "--no-transactions", "--checks", AuditCommandTests.checks, "--report-dir", reports],
                                                    environment: environment)
-            let reapply = try RollGateProcess.run(["reapply", "\(step)", "--operator", "asha", "--no-transactions"], environment: environment)
+            let reapply = try RollGateProcess.run(["reapply", "\(step)", "--operator", "asha", "--no-transactions", "--report-dir", reports],
+                                                  environment: environment)
             writer.stop()
             #expect(rollback.status == 0 || (rollback.status == 1 && rollback.stderr.contains("written during the rollback")), "\(rollback)")
             #expect(!rollback.stderr.contains("post-conditions not met"), "no leftover: \(rollback)")
             #expect([0, 1].contains(reapply.status), "\(reapply)")
-            let conflicts = Set(reapply.stdout.components(separatedBy: "left alone; --overwrite restores them): ").dropFirst().first?
-                .components(separatedBy: "\n").first?.components(separatedBy: ", ") ?? [])
+            let conflicts = try RollbackCommandTests.conflictList(reapply)
 
             let now = try FaultTests.snapshot(pool, db, collections)
             for collection in collections {
@@ -213,7 +213,7 @@ import Testing
                     let id = document["_id"]!
                     var back = current[id] ?? [:]
                     back["writer_updates"] = nil
-                    let reported = conflicts.contains(Reapplier.describeValue(id))
+                    let reported = conflicts.contains("\(collection) \(Reapplier.describeValue(id))")
                     #expect(sameFields(back, document) || (reported && writer.touched.contains(id)),
                             "step \(step): \(collection) \(id) neither restored nor reported")
                 }
