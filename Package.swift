@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries: module maps only.
@@ -46,8 +47,9 @@ let package = Package(
         // Probes that turn rules into findings: schema, index, latency/explain, links, integrity, format, HTTP.
         .target(name: "Audit", dependencies: ["Catalog", "Mongo", "Findings"]),
 
-        // Planner (dry run and impact) now; executor, re-apply and emergency later.
-        .target(name: "Rollback", dependencies: ["Audit", "Catalog", "Mongo", "Findings", .product(name: "Logging", package: "swift-log")]),
+        // Planner (dry run and impact), executor, re-apply, backups, history, lock and compliance evidence.
+        .target(name: "Rollback", dependencies: ["Audit", "Catalog", "Mongo", "Findings", .product(name: "Logging", package: "swift-log"),
+                                                 .product(name: "Crypto", package: "swift-crypto")]),
 
         // JUnit XML (libxml2), Markdown and JSON: pure functions of a RunResult.
         .target(name: "Reports", dependencies: ["Findings", "CLibXML2"]),

@@ -39,9 +39,14 @@ public struct Approval: Sendable, Equatable, Codable {
 /// midnight it means would be a guess.
 public enum ApprovalFile {
     public static func load(_ url: URL) throws(CatalogError) -> [Approval] {
+        try read(url).approvals
+    }
+
+    /// The approvals and the file's text as read (for its digest in the compliance evidence).
+    public static func read(_ url: URL) throws(CatalogError) -> (approvals: [Approval], text: String) {
         let name = url.relativePath
         let text = try Catalog.readText(url, name: name, tooLarge: "larger than 1 MiB; an approval file is a few lines")
-        return try parse(text, file: name)
+        return (try parse(text, file: name), text)
     }
 
     public static func parse(_ text: String, file: String) throws(CatalogError) -> [Approval] {

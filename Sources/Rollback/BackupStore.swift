@@ -1,4 +1,5 @@
 import Catalog
+import Crypto
 import Foundation
 import Mongo
 
@@ -12,10 +13,11 @@ import Mongo
 /// does not count yet belong to documents that were never changed (a re-apply ignores them). `complete: true` says the
 /// run got to the end of the step.
 ///
-/// Backups written before this format (no `version`) hold no batch numbers and are usable only when complete.
+/// Backups written before this format (no `version`) hold no batch numbers and are usable only when complete. Version 3
+/// changed only the checksum (a sum of SHA-256 digests; see `Checksum`).
 public struct BackupStore {
     public static let prefix = "rollback_backup_"
-    public static let manifestVersion = 2
+    public static let manifestVersion = 3
     static let batchSize = 1_000
 
     public let database: MongoDatabase
@@ -64,6 +66,16 @@ public struct BackupStore {
         try database.collection(name).find(manifest.usableEntries, options: FindOptions(sort: ["_id": 1], batchSize: Self.batchSize))
     }
 
+    /// The checksum of the entries a re-apply may use, computed the way the manifest's was.
+    public func checksum(of manifest: Manifest) throws -> Checksum {
+        var checksum = Checksum(like: manifest.checksum)
+        let cursor = try database.collection(name).find(manifest.usableEntries, options: FindOptions(batchSize: Self.batchSize))
+        while let entry = try cursor.next() {
+            if let document = (entry["document"] ?? entry["index"])?.documentValue { checksum.add(document) }
+        }
+        return checksum
+    }
+
     /// Every step backup whose manifest can be read, oldest first.
     public static func all(step: Int, in database: MongoDatabase) throws -> [(store: BackupStore, manifest: Manifest)] {
         try database.collectionNames().filter { $0.hasPrefix(prefix(step: step)) }.compactMap { name in
@@ -96,6 +108,8 @@ public struct Manifest: Sendable {
     public var checksum: String
     public var operations: [BSON]
     public var reappliedBy: String?
+    /// The collections (and `COLLECTION indexes`) the backup holds entries of.
+    public var collections: [String]
 
     init?(_ document: BSONDocument) {
         guard let step = document["step"]?.int64Value else { return nil }
@@ -107,6 +121,15 @@ public struct Manifest: Sendable {
         checksum = document["checksum"]?.stringValue ?? ""
         operations = document["operations"]?.arrayValue ?? []
         reappliedBy = document["reapplied_by"]?.stringValue
+        collections = document["counts"]?.documentValue?.keys.map { $0 } ?? []
+    }
+
+    /// The personal-data fields (as the step's compliance impact names them) whose values this backup holds.
+    public func personalDataFields(_ rule: StepRule) -> [String] {
+        rule.impact.flatMap { impact -> [String] in
+            guard case .compliance(let compliance) = impact, collections.contains(compliance.collection) else { return [] }
+            return compliance.fields.filter(\.personalData).map(\.name)
+        }
     }
 
     /// Holds pre-images that a re-apply can use: a complete old-format backup, or any saved batch.
@@ -124,24 +147,59 @@ public struct Manifest: Sendable {
     }
 }
 
-/// An order-independent checksum of documents: the count and the wrapping sum of each document's FNV-1a hash over its
-/// canonical Extended JSON. Enough to prove a backup was not cut short or altered by accident; not a cryptographic seal.
+/// An order-independent checksum of a backup's documents: the count and the sum, modulo 2^256, of each document's
+/// SHA-256 over its canonical Extended JSON (`sha256:COUNT:HEX`). The sum does not depend on the order the server
+/// returns entries in; a document altered, added or removed changes it. Backups of manifest version 2 carry the
+/// earlier `COUNT:HEX` (a sum of 64-bit FNV-1a hashes), which `Checksum(like:)` still computes to verify them.
 public struct Checksum: Sendable, Equatable {
+    /// How the per-document hashes are made and summed.
+    public enum Algorithm: Sendable { case sha256Sum, legacyFNV }
+
+    public let algorithm: Algorithm
     public private(set) var count = 0
-    public private(set) var sum: UInt64 = 0
+    /// Four 64-bit limbs, least significant first (only the first is used by `legacyFNV`).
+    private var sum: [UInt64] = [0, 0, 0, 0]
 
-    public init() {}
+    public init() { algorithm = .sha256Sum }
 
-    public mutating func add(_ document: BSONDocument) {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        let bytes = (try? document.extendedJSON(.canonical)) ?? ""
-        for byte in bytes.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01B3
-        }
-        sum = sum &+ hash
-        count += 1
+    /// A checksum of the same kind as the `recorded` one, to verify it.
+    public init(like recorded: String) {
+        algorithm = recorded.isEmpty || recorded.hasPrefix("sha256:") ? .sha256Sum : .legacyFNV
     }
 
-    public var text: String { "\(count):\(String(sum, radix: 16))" }
+    public mutating func add(_ document: BSONDocument) {
+        let text = (try? document.extendedJSON(.canonical)) ?? ""
+        count += 1
+        switch algorithm {
+        case .sha256Sum:
+            let digest = Array(SHA256.hash(data: Data(text.utf8)))
+            var carry = false
+            for limb in 0..<4 {
+                // The digest read as a big-endian 256-bit number: its last 8 bytes are the least significant limb.
+                let value = digest[(24 - limb * 8)..<(32 - limb * 8)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                let (partial, overflow1) = sum[limb].addingReportingOverflow(value)
+                let (total, overflow2) = partial.addingReportingOverflow(carry ? 1 : 0)
+                sum[limb] = total
+                carry = overflow1 || overflow2
+            }
+        case .legacyFNV:
+            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+            for byte in text.utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x100_0000_01B3
+            }
+            sum[0] = sum[0] &+ hash
+        }
+    }
+
+    public var text: String {
+        switch algorithm {
+        case .sha256Sum:
+            "sha256:\(count):" + sum.reversed().map { limb in
+                let hex = String(limb, radix: 16)
+                return String(repeating: "0", count: 16 - hex.count) + hex
+            }.joined()
+        case .legacyFNV: "\(count):\(String(sum[0], radix: 16))"
+        }
+    }
 }

@@ -24,10 +24,12 @@ public struct RollbackRequest: Sendable {
     /// Where the server has transactions, commit each batch (with its lock renewal) as one; false runs the batches
     /// without, fenced by the renewal before each.
     public var useTransactions: Bool
+    /// SHA-256 of the approval file the approvals were read from, for the compliance evidence.
+    public var approvalFileSHA256: String?
 
     public init(steps: [Int], operator_: String, reason: String? = nil, approvals: [Approval] = [], force: Bool = false,
                 confirmManual: Bool = false, lockTTL: Duration = .seconds(300), transactionLimit: Int = 10_000,
-                mode: String = "execute", useTransactions: Bool = true) {
+                mode: String = "execute", useTransactions: Bool = true, approvalFileSHA256: String? = nil) {
         self.steps = steps
         self.operator_ = operator_
         self.reason = reason
@@ -38,6 +40,7 @@ public struct RollbackRequest: Sendable {
         self.transactionLimit = transactionLimit
         self.mode = mode
         self.useTransactions = useTransactions
+        self.approvalFileSHA256 = approvalFileSHA256
     }
 }
 
@@ -89,6 +92,8 @@ public struct StepOutcome: Sendable, Equatable {
     public var verification: [Verification]
     public var message: String
     public var seconds: Double
+    /// The sealed compliance evidence of a step that changed data (`evidence-STEP-RUN.json`).
+    public var evidence: SealedEvidence? = nil
 }
 
 /// Executes rollbacks as the guide promises: approvals checked and the lock taken before anything changes; then for
@@ -160,7 +165,7 @@ public struct Executor: Sendable {
                 try StepExecutor(step: step, database: client.database(database), runId: lock.runId, request: request,
                                  lock: lock, progress: progress).execute()
             }
-            let recorded = switch outcome {
+            var recorded = switch outcome {
             case .success(let done): done
             case .failure(let lost as LockLostDuringStep):
                 // The run no longer holds the lock: it records what happened to its own history entry, and stops.
@@ -172,8 +177,19 @@ public struct Executor: Sendable {
                 StepOutcome(step: step.step, status: .failed, operations: [], backup: nil, backupDocuments: 0,
                             verification: [], message: "\(error)", seconds: 0)
             }
+            if recorded.backup != nil {
+                // The evidence is counted from the backup; if that fails, the step's history is still recorded.
+                let built = await pool.runCapturing { [recorded] client in
+                    try Evidence.of(recorded, rule: step, request: request, approval: approval, runId: lock.runId,
+                                    database: client.database(database), startedAt: history.startedAt).map(SealedEvidence.init)
+                }
+                switch built {
+                case .success(let evidence): recorded.evidence = evidence
+                case .failure(let error): recorded.message += "; the compliance evidence could not be written: \(error)"
+                }
+            }
             do {
-                try await pool.run { client in
+                try await pool.run { [recorded] client in
                     try History.recordExecution(recorded, approval: approval, run: history, entry: entry, in: client.database(database))
                 }
             } catch let error as MongoError {

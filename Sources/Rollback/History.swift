@@ -79,6 +79,10 @@ public enum History {
         if let backup = outcome.backup {
             entry["backup"] = ["collection": .string(backup), "entries": .int64(Int64(outcome.backupDocuments))]
         }
+        if let evidence = outcome.evidence {
+            entry["evidence_sha256"] = .string(evidence.sha256)
+            if let checksum = evidence.evidence.backup?.checksum { entry["backup_checksum"] = .string(checksum) }
+        }
         if let approval {
             entry["approval"] = ["role": .string(approval.role.rawValue), "approver": .string(approval.approver),
                                  "ticket": .string(approval.ticket), "reason": .string(approval.reason),

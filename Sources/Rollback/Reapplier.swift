@@ -173,12 +173,7 @@ public struct Reapplier: Sendable {
     }
 
     private static func verifyChecksum(_ store: BackupStore, _ manifest: Manifest) throws {
-        var checksum = Checksum()
-        let cursor = try store.database.collection(store.name).find(manifest.usableEntries,
-                                                                    options: FindOptions(batchSize: BackupStore.batchSize))
-        while let entry = try cursor.next() {
-            if let document = (entry["document"] ?? entry["index"])?.documentValue { checksum.add(document) }
-        }
+        let checksum = try store.checksum(of: manifest)
         guard checksum.text == manifest.checksum else {
             throw ReapplyRefusal.wrongBackup(name: store.name, reason:
                 "its checksum is \(checksum.text), the manifest says \(manifest.checksum.isEmpty ? "nothing" : manifest.checksum)")

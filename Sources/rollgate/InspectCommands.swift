@@ -36,15 +36,27 @@ struct StatusCommand: AsyncParsableCommand {
                 "held by \($0["owner"]?.stringValue ?? "?") until \($0["expires_at"]?.dateValue?.formatted(.iso8601) ?? "?")"
             } ?? "free"))
             print("backups:                  \(backups.count)" + (backups.isEmpty ? "" : " (newest: \(backups.sorted().last!))"))
-            let chains = try await pool.run { client in
-                try catalog.stepNumbers.map { step in
-                    (step, try BackupStore.chain(step: step, in: client.database(database)).map { "\($0.store.name) (\($0.manifest.state))" })
+            let (chains, personal) = try await pool.run { client in
+                let db = client.database(database)
+                let chains = try catalog.steps.map { rule in
+                    (rule.step, try BackupStore.chain(step: rule.step, in: db).map { "\($0.store.name) (\($0.manifest.state))" })
                 }
-            }.filter { !$0.1.isEmpty }
+                let personal = try catalog.steps.flatMap { rule in
+                    try BackupStore.all(step: rule.step, in: db).compactMap { store, manifest -> String? in
+                        let fields = manifest.personalDataFields(rule)
+                        return fields.isEmpty ? nil : "\(store.name): \(fields.joined(separator: ", "))"
+                    }
+                }
+                return (chains.filter { !$0.1.isEmpty }, personal)
+            }
             print("backup chains (re-apply restores each whole):")
             if chains.isEmpty { print("  none") }
             for (step, chain) in chains {
                 print("  step \(step): " + chain.joined(separator: " + "))
+            }
+            if !personal.isEmpty {
+                print("backups holding personal data (protect them; rollgate backups purge --older-than DAYS removes them):")
+                personal.forEach { print("  " + $0) }
             }
             print("recent rollbacks:")
             if recent.isEmpty { print("  none") }

@@ -13,8 +13,8 @@ struct RollGate: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [AuditCommand.self, PlanCommand.self, RollbackCommand.self, ReapplyCommand.self, EmergencyCommand.self,
-                      StatusCommand.self, HistoryCommand.self, DetailsCommand.self, ChecksCommand.self, SeedCommand.self,
-                      DoctorCommand.self]
+                      StatusCommand.self, HistoryCommand.self, DetailsCommand.self, EvidenceCommand.self, BackupsCommand.self,
+                      ChecksCommand.self, SeedCommand.self, DoctorCommand.self]
     )
 }
 

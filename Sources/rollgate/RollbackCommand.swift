@@ -53,8 +53,11 @@ struct ExecutionOptions: ParsableArguments {
         guard transactionLimit >= 0 else { throw ValidationError("--transaction-limit must not be negative") }
     }
 
-    func approvals() throws -> [Approval] {
-        try approvalFile.map { try ApprovalFile.load(URL(fileURLWithPath: $0)) } ?? []
+    /// The approvals, and the SHA-256 of the file they were read from (for the compliance evidence).
+    func approvals() throws -> (approvals: [Approval], sha256: String?) {
+        guard let approvalFile else { return ([], nil) }
+        let (approvals, text) = try ApprovalFile.read(URL(fileURLWithPath: approvalFile))
+        return (approvals, SealedEvidence.digest(of: Data(text.utf8)))
     }
 }
 
@@ -88,11 +91,12 @@ struct RollbackCommand: AsyncParsableCommand {
         try await reportingFailures {
             let catalog = try Catalog.load(directory: URL(fileURLWithPath: plan.checks))
             let steps = try StepSelection.parse(plan.steps, available: catalog.stepNumbers)
+            let approvals = try execution.approvals()
             let request = RollbackRequest(
-                steps: steps, operator_: plan.operatorName, reason: plan.reason, approvals: try execution.approvals(),
+                steps: steps, operator_: plan.operatorName, reason: plan.reason, approvals: approvals.approvals,
                 force: execution.force, confirmManual: execution.confirmManual,
                 lockTTL: execution.lock.ttl, transactionLimit: execution.transactionLimit,
-                useTransactions: !execution.lock.noTransactions)
+                useTransactions: !execution.lock.noTransactions, approvalFileSHA256: approvals.sha256)
             try await execute(request, catalog: catalog, connection: connection, reportDir: plan.reportDir, command: "rollback")
         }
     }
@@ -135,11 +139,12 @@ struct EmergencyCommand: AsyncParsableCommand {
         try await reportingFailures {
             let catalog = try Catalog.load(directory: URL(fileURLWithPath: checks))
             let steps = (23...30).filter { (includeIndexes || $0 != 30) && (include29 || $0 != 29) && catalog.step($0) != nil }
+            let approvals = try execution.approvals()
             let request = RollbackRequest(
-                steps: steps, operator_: `operator`, reason: reason ?? "emergency rollback", approvals: try execution.approvals(),
+                steps: steps, operator_: `operator`, reason: reason ?? "emergency rollback", approvals: approvals.approvals,
                 force: execution.force || includeIndexes || include29, confirmManual: execution.confirmManual,
                 lockTTL: execution.lock.ttl, transactionLimit: execution.transactionLimit,
-                mode: "emergency", useTransactions: !execution.lock.noTransactions)
+                mode: "emergency", useTransactions: !execution.lock.noTransactions, approvalFileSHA256: approvals.sha256)
             try await execute(request, catalog: catalog, connection: connection, reportDir: reportDir, command: "emergency")
         }
     }
@@ -177,7 +182,13 @@ func execute(_ request: RollbackRequest, catalog: Catalog, connection: Connectio
                         seconds: clock.secondsElapsed, server: pool.settings.displayURI, database: connection.databaseName,
                         expectation: "rolled-back", failOn: .error,
                         steps: outcomes.map { ExecutionFindings.stepResult($0, request: request, catalog: catalog, at: started) })
-    let written = try ReportWriter.write(run, to: URL(fileURLWithPath: reportDir))
+    var written = try ReportWriter.write(run, to: URL(fileURLWithPath: reportDir))
+    // One sealed evidence file per step that changed data: `rollgate evidence verify FILE` checks it.
+    for evidence in outcomes.compactMap(\.evidence) {
+        let url = URL(fileURLWithPath: reportDir).appendingPathComponent(evidence.fileName)
+        try evidence.encoded().write(to: url, options: .atomic)
+        written.append(url)
+    }
     for outcome in outcomes {
         let symbol = switch outcome.status {
         case .rolledBack, .alreadyRolledBack, .manualDone: "✔"
