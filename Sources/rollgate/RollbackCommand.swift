@@ -237,6 +237,24 @@ enum ExecutionFindings {
         }
         details += rule?.rollback.backups.compactMap { $0.name.map { "guide backup: collection \($0)" } } ?? []
         details += outcome.verification.map { "verify: \($0)" }
+        if let sealed = outcome.evidence {
+            let evidence = sealed.evidence
+            details.append("run id: \(evidence.runId) (the rollback lock's)")
+            for removal in evidence.removed {
+                details.append("removed from \(removal.collection): " + removal.fields.map { "\($0.name) \(grouped($0.documents))" }.joined(separator: ", "))
+                if let groupedBy = removal.groupedBy, let counts = removal.counts {
+                    details.append("removed by \(groupedBy): " + counts.sorted { $0.key < $1.key }.map { "\($0.key) \(grouped($0.value))" }.joined(separator: ", "))
+                }
+            }
+            if let backup = evidence.backup {
+                details.append("backup checksum: \(backup.checksum)")
+                if !backup.personalDataFields.isEmpty {
+                    details.append("personal data: the backup now holds \(backup.personalDataFields.joined(separator: ", ")); protect it, and purge it "
+                        + "once no longer needed (rollgate backups purge --older-than DAYS)")
+                }
+            }
+            details.append("evidence: \(sealed.fileName), SHA-256 \(sealed.sha256) (rollgate evidence verify \(sealed.fileName))")
+        }
         let finding = Finding(
             code: "RG-ROLLBACK-001", step: outcome.step, check: "rollback", title: "Rollback of step \(outcome.step)",
             verdict: verdict, severity: rule?.severity ?? .error, measured: outcome.status.rawValue,

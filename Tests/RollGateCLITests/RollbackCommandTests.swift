@@ -141,8 +141,11 @@ struct RollbackCommandTests {
     @Test func aRollbackKilledMidStepIsFinishedByTheNextRunAndLosesNothing() throws {
         try Self.withDatabase(orders: 6_000) { db, environment, reports in
             let original = try Self.orders(db)
+            // `--no-transactions`: killed inside a batch transaction, the test server keeps that transaction open, and
+            // the rerun's write of the same documents then failed with "internal server error" (user guide, Known
+            // differences of the test server); MongoDB aborts such a transaction. A killed transaction changes nothing.
             let arguments = ["rollback", "19", "--operator", "asha", "--lock-ttl", "20", "--transaction-limit", "0",
-                             "--checks", Self.checks, "--report-dir", reports]
+                             "--no-transactions", "--checks", Self.checks, "--report-dir", reports]
             // Start a rollback and kill it as soon as its operations have begun.
             let process = Process()
             process.executableURL = RollGateProcess.executable
