@@ -40,6 +40,19 @@ ACCESS_USERS = {"AUDITOR": ("rollgate_auditor", "Aud1t:Pw@only-read", "rollgateA
                 "OPERATOR": ("rollgate_operator", "Op3rator:Pw@rollback", "rollgateRollback")}
 
 
+def print_server_errors(log_path: str, limit: int = 200) -> None:
+    """After a failed command, prints the server's own error lines and tracebacks (its log at WARNING), so that an
+    `internal server error` in a CI log comes with the server's reason."""
+    try:
+        with open(log_path, errors="replace") as log:
+            lines = log.read().splitlines()
+    except OSError:
+        return
+    if lines:
+        print(f"--- test server log, last {min(limit, len(lines))} of {len(lines)} lines ---", file=sys.stderr)
+        print("\n".join(lines[-limit:]), file=sys.stderr)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -151,6 +164,7 @@ def main() -> int:
     workdir = tempfile.mkdtemp(prefix="rollgate-test-server-")
     log_path = os.path.join(workdir, "server.log")
     servers = []
+    status = 1
     env = dict(os.environ)
     try:
         plain = Server(args.storage or os.path.join(workdir, "storage"), log_path, extra=["--enable-test-commands"])
@@ -176,12 +190,16 @@ def main() -> int:
             env["ROLLGATE_TEST_TLS_CA"] = ca
         extras = [name for name, wanted in (("SCRAM", args.auth), ("TLS", args.tls)) if wanted]
         print(f"test server: {plain.uri}" + "".join(f" (+ {name} server)" for name in extras), file=sys.stderr)
-        return subprocess.call(command, env=env)
+        status = subprocess.call(command, env=env)
+        return status
     except KeyboardInterrupt:
-        return 130
+        status = 130
+        return status
     finally:
         for server in servers:
             server.stop()
+        if status != 0:
+            print_server_errors(log_path)
         if os.environ.get("ROLLGATE_KEEP_SERVER_LOG"):
             print(f"server log kept in {log_path}", file=sys.stderr)
         else:
