@@ -72,7 +72,7 @@ let package = Package(
 
         .testTarget(name: "MongoTests", dependencies: ["Mongo", "TestSupport"]),
         .testTarget(name: "SeedTests", dependencies: ["Seed", "Mongo", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Findings", "CLibXML2"],
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Findings", "CLibXML2", "TestSupport"],
                     resources: [.copy("Expected")]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "Mongo", "Seed", "TestSupport"],
                     resources: [.copy("BrokenRules")]),

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what RollGate needs on a fresh Debian machine: the C libraries (libmongoc, libbson, libxml2),
-# pkg-config, openssl (for the TLS test server's certificates), and a Python venv with the SecantusDB test server and
-# pymongo. Safe to run again: it skips what is already there.
+# pkg-config, openssl (for the TLS test server's certificates), cmark-gfm (the tests render every Markdown report with
+# it), and a Python venv with the SecantusDB test server and pymongo. Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(libmongoc-dev libbson-dev libxml2-dev pkg-config python3-venv openssl)
+debs=(libmongoc-dev libbson-dev libxml2-dev pkg-config python3-venv openssl cmark-gfm)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,3 +1,4 @@
+import Foundation
 import Findings
 
 /// The sections of a plan's Markdown report: the order of the rollback with its counts, then the money, the audit
@@ -17,14 +18,15 @@ enum MarkdownPlanSections {
     /// One row per step in execution order.
     static func overview(_ plan: [StepPlan], budget: Int) -> String {
         let header = Markdown.tableHeader([
-            ("Order", true), ("Step", true), ("Title", false), ("Documents changed", true), ("Backup documents", true),
+            ("Order", true), ("Step", true), ("Title", false), ("Verdict", false), ("Documents changed", true), ("Backup documents", true),
             ("Backup size", true), ("Estimate s", true), ("Blocked by", false),
         ])
         let rows = Array(plan.enumerated())
-        return Markdown.section("### Rollback plan\n\nSteps in the order a rollback would run them.\n\n" + header, rows,
+        return Markdown.section("### Rollback plan\n\nSteps in the order a rollback would run them. A step is ready, or blocked until "
+                                + "what blocks it is resolved.\n\n" + header, rows,
                                 noun: "step", budget: budget) { index, step in
             Markdown.row([
-                "\(index + 1)", "\(step.step)", Markdown.text(step.title),
+                "\(index + 1)", "\(step.step)", Markdown.text(step.title), step.blockers.isEmpty ? "✅ ready" : "⛔ blocked",
                 IndianNumberFormat.string(Double(step.documents)),
                 IndianNumberFormat.string(Double(step.backup.documents)), ReportText.bytes(step.backup.bytes),
                 ReportText.seconds(step.estimateSeconds),
@@ -33,7 +35,7 @@ enum MarkdownPlanSections {
         }
     }
 
-    /// Revenue impacts month by month, and every other impact counted in rupees.
+    /// Revenue impacts month by month, and every other impact counted in rupees: the one Finance section of a plan.
     static func finance(_ plan: [StepPlan], budget: Int) -> String {
         var lines: [String] = []
         for step in plan {
@@ -41,25 +43,9 @@ enum MarkdownPlanSections {
                 lines.append("**Step \(step.step) · \(Markdown.text(impact.title)): "
                     + "\(IndianNumberFormat.rupees(impact.value))** (\(IndianNumberFormat.rupeesInWords(impact.value)))\n")
                 if impact.kind == "revenue" {
-                    let f = impact.figures
-                    lines.append("- per year (last 30 days × 365/30): "
-                        + "\(IndianNumberFormat.rupees(f["perYear"] ?? 0)) (\(IndianNumberFormat.rupeesInWords(f["perYear"] ?? 0))); per month on average over the months below: "
-                        + "\(IndianNumberFormat.rupees(f["perMonthAverage"] ?? 0))")
-                    lines.append("- orders in the last 30 days: \(IndianNumberFormat.string(f["ordersLast30Days"] ?? 0)), "
-                        + "of which \(IndianNumberFormat.string(f["withoutAmountLast30Days"] ?? 0)) without an amount, "
-                        + "priced at \(IndianNumberFormat.rupees(f["defaultAmount"] ?? 0))")
-                    lines.append("- the guide's own query counts \(IndianNumberFormat.string(f["guideCount"] ?? 0)) "
-                        + "orders; RollGate counts \(IndianNumberFormat.string(f["orders"] ?? 0))")
-                    if let note = impact.note { lines.append("- \(Markdown.text(note))") }
-                    lines.append("")
-                    lines.append(Markdown.tableHeader([("Month", false), ("Orders", true), ("Unbilled ₹", true),
-                                                       ("Without amount", true)]))
-                    for row in impact.rows {
-                        lines.append(Markdown.row([
-                            Markdown.text(row.label), IndianNumberFormat.string(row.figures["orders"] ?? 0),
-                            IndianNumberFormat.rupees(row.figures["rupees"] ?? 0),
-                            IndianNumberFormat.string(row.figures["withoutAmount"] ?? 0),
-                        ]).trimmingCharacters(in: .newlines))
+                    lines += revenue(impact)
+                    if !impact.rows.isEmpty {
+                        lines += ["", "![Step \(step.step): ₹ that would go unbilled, by month](\(RevenueChart.fileName(step: step.step)))"]
                     }
                 } else if let count = impact.figures["count"] {
                     lines.append("- over \(IndianNumberFormat.string(count)) records")
@@ -68,6 +54,45 @@ enum MarkdownPlanSections {
             }
         }
         return bounded("### Finance\n\n", lines, budget: budget)
+    }
+
+    /// The figures of a revenue impact with their basis, then the table of every month of the window and its total.
+    static func revenue(_ impact: Impact) -> [String] {
+        let f = impact.figures
+        let money = IndianNumberFormat.rupees, count = IndianNumberFormat.string
+        let defaultAmount = money(f["defaultAmount"] ?? 0)
+        let fullMonths = Int(f["fullMonths"] ?? 0)
+        var lines = [
+            "- Per year: \(money(f["perYear"] ?? 0)) (\(IndianNumberFormat.rupeesInWords(f["perYear"] ?? 0))), projected "
+                + "from the last 30 days × 365 ÷ 30.",
+            fullMonths == 0 ? "- Per month on average: no full month in the data yet."
+                : "- Per month on average: \(money(f["perMonthAverage"] ?? 0)), over the "
+                    + "\(ReportText.count(fullMonths, "full month")) below (partial months left out).",
+            "- Orders in the last 30 days: \(count(f["ordersLast30Days"] ?? 0)), of which "
+                + "\(count(f["withoutAmountLast30Days"] ?? 0)) have no amount and are priced at \(defaultAmount) "
+                + "each (the guide's assumption).",
+            "- Orders counted: \(count(f["orders"] ?? 0)); the guide's own query counts \(count(f["guideCount"] ?? 0)).",
+        ]
+        if let note = impact.note { lines.append("- \(Markdown.text(note))") }
+        guard !impact.rows.isEmpty else { return lines }
+        lines.append("")
+        lines.append("Every month of the data, oldest first; a partial month is one the data does not cover whole.")
+        lines.append("")
+        lines.append(Markdown.tableHeader([("Month", false), ("Orders", true), ("Unbilled ₹", true),
+                                           ("Priced at \(defaultAmount)", true)]).trimmingCharacters(in: .newlines))
+        var total = (orders: 0.0, rupees: 0.0, withoutAmount: 0.0)
+        for row in impact.rows {
+            let orders = row.figures["orders"] ?? 0, rupees = row.figures["rupees"] ?? 0
+            let withoutAmount = row.figures["withoutAmount"] ?? 0
+            total = (total.orders + orders, total.rupees + rupees, total.withoutAmount + withoutAmount)
+            lines.append(Markdown.row([
+                Markdown.text(row.monthLabel), count(orders), money(rupees), count(withoutAmount),
+            ]).trimmingCharacters(in: .newlines))
+        }
+        lines.append(Markdown.row([
+            "**Total**", "**\(count(total.orders))**", "**\(money(total.rupees))**", "**\(count(total.withoutAmount))**",
+        ]).trimmingCharacters(in: .newlines))
+        return lines
     }
 
     /// Records losing audit data, by confirmation method, and how many hold personal data.
@@ -129,5 +154,15 @@ enum MarkdownPlanSections {
     private static func bounded(_ heading: String, _ lines: [String], budget: Int) -> String {
         guard !lines.isEmpty else { return "" }
         return Markdown.section(heading, lines, noun: "line", budget: budget) { $0 + "\n" }
+    }
+}
+
+extension Impact.Row {
+    /// A month row's label with its coverage: `2026-06 (partial, from day 6)`, `2026-12 (partial, to date)`, `2026-08`.
+    public var monthLabel: String {
+        guard figures["partial"] == 1 else { return label }
+        guard let since = figures["since"] else { return label + " (partial, to date)" }
+        let day = Calendar.current.dateComponents(in: TimeZone(identifier: "UTC")!, from: Date(timeIntervalSince1970: since)).day ?? 1
+        return label + " (partial, from day \(day))"
     }
 }

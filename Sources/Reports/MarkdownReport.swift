@@ -18,14 +18,17 @@ public enum MarkdownReport {
             budget -= text.utf8.count
             return text
         }
-        let steps = take { stepsTable(run, budget: $0) }
+        // A plan's steps are in its own table, each ready or blocked.
+        let steps = run.plan == nil ? take { stepsTable(run, budget: $0) } : ""
         let performance = take { MarkdownSections.performance(run, budget: $0) }
         let compliance = take { MarkdownSections.compliance(run, budget: $0) }
-        let finance = take { MarkdownSections.finance(run, budget: $0) }
+        // A plan has its own Finance section, month by month.
+        let finance = run.plan == nil ? take { MarkdownSections.finance(run, budget: $0) } : ""
         let skipped = take { MarkdownSections.skipped(run, budget: $0) }
         let plan = run.plan.map { steps in take { MarkdownPlanSections.render(steps, budget: $0) } } ?? ""
         let record = ["rollback", "emergency"].contains(run.command) ? take { rollbackRecord(run, budget: $0) } : ""
-        let failures = whatFailed(run, budget: budget)
+        // What blocks a plan is in its table; a plan has no failures to list.
+        let failures = run.plan == nil ? whatFailed(run, budget: budget) : ""
         return head + steps + plan + record + failures + performance + compliance + finance + skipped
     }
 
@@ -66,6 +69,11 @@ public enum MarkdownReport {
 
     /// Database, server (as given: its password is already masked), expectation, threshold, duration, totals.
     private static func context(_ run: RunResult) -> String {
+        if let plan = run.plan {
+            return "Dry run: what a rollback of \(ReportText.count(plan.count, "step")) would change and cost, measured "
+                + "on database **\(Markdown.escaped(run.database))** on \(Markdown.escaped(run.server)); nothing was "
+                + "changed · \(ReportText.seconds(run.seconds)) s"
+        }
         let totals = run.totals
         let counts = [Verdict.passed, .failed, .error, .skipped]
             .map { "\(IndianNumberFormat.string(Double(totals[$0, default: 0]))) \($0.rawValue)" }

@@ -38,7 +38,8 @@ struct ImpactPricer {
     private func resolve(_ filter: BSONDocument) -> BSONDocument { Placeholder.resolve(filter, now: options.now) }
 
     /// Delivered one-time orders that would go unbilled: real amounts, the default for orders without one; the last
-    /// 30 days, each of the last six months, projected per year; and the guide's own count beside it.
+    /// 30 days projected per year; every month of the window from the oldest order to now, the first and the current
+    /// month marked partial when they are; and the guide's own count beside it.
     private func price(_ revenue: RevenueImpact) throws -> Impact {
         let field = BSON.string("$" + revenue.amountField)
         let missing: BSON = ["$in": [["$type": field], ["missing", "null"]]]
@@ -48,22 +49,25 @@ struct ImpactPricer {
         let usable: BSON = ["$and": [["$isNumber": field], ["$gt": [field, -1e15]], ["$lt": [field, 1e15]]]]
         let amount: BSON = ["$cond": [usable, field, ["$cond": [missing, .double(revenue.defaultAmount), 0]]]]
         let noAmount: BSON = ["$cond": [missing, 1, 0]]
+        let date = BSON.string("$" + revenue.dateField)
         let totals: BSON = ["orders": ["$sum": 1], "rupees": ["$sum": amount], "withoutAmount": ["$sum": noAmount]]
-        var byMonth: BSONDocument = ["_id": ["$dateToString": ["format": "%Y-%m", "date": .string("$" + revenue.dateField)]]]
+        // `$dateToString` of a missing or non-date field is null: such orders form a row of their own, so that the
+        // rows still add up to the total.
+        var byMonth: BSONDocument = ["_id": ["$cond": [["$eq": [["$type": date], "date"]],
+                                                       ["$dateToString": ["format": "%Y-%m", "date": date]], .null]],
+                                     "first": ["$min": date]]
         var overall: BSONDocument = ["_id": .null]
         for (key, value) in totals.documentValue! {
             byMonth[key] = value
             overall[key] = value
         }
         let since30 = options.now.addingTimeInterval(-30 * 86_400)
-        let sixMonths = Calendar.utc.date(byAdding: .month, value: -5, to: Calendar.utc.startOfMonth(options.now))!
         let collection = database.collection(revenue.collection)
         let row = try collection.aggregate([
             ["$match": .document(resolve(revenue.filter))],
             ["$facet": [
                 "last30": [["$match": [revenue.dateField: ["$gte": .date(since30)]]], ["$group": .document(overall)]],
-                "months": [["$match": [revenue.dateField: ["$gte": .date(sixMonths)]]], ["$group": .document(byMonth)],
-                           ["$sort": ["_id": 1]]],
+                "months": [["$group": .document(byMonth)], ["$sort": ["_id": 1]]],
                 "all": [["$group": .document(overall)]],
             ]],
         ], options: aggregateOptions).toArray().first ?? [:]
@@ -73,12 +77,8 @@ struct ImpactPricer {
                     "withoutAmount": doc["withoutAmount"]?.doubleValue ?? 0]
         }
         let last30 = figures("last30.0"), all = figures("all.0")
-        let months = (row["months"]?.arrayValue ?? []).compactMap(\.documentValue).map { month in
-            Impact.Row(label: month["_id"]?.stringValue ?? "?", figures: [
-                "orders": month["orders"]?.doubleValue ?? 0, "rupees": month["rupees"]?.doubleValue ?? 0,
-                "withoutAmount": month["withoutAmount"]?.doubleValue ?? 0,
-            ])
-        }
+        let months = RevenueMonths.rows((row["months"]?.arrayValue ?? []).compactMap(\.documentValue), now: options.now)
+        let full = months.filter { $0.figures["partial"] == 0 && $0.label != RevenueMonths.undated }
         let guideCount = try collection.count(resolve(revenue.guideFilter), options: CountOptions(maxTime: options.timeout))
         return Impact(
             kind: "revenue", title: "₹ of delivered one-time orders that would no longer be billed (last 30 days)",
@@ -86,11 +86,12 @@ struct ImpactPricer {
             figures: [
                 "ordersLast30Days": last30["orders"]!, "withoutAmountLast30Days": last30["withoutAmount"]!,
                 "perYear": (last30["rupees"]! * 365 / 30).rounded(),
-                "perMonthAverage": months.isEmpty ? 0 : months.reduce(0) { $0 + ($1.figures["rupees"] ?? 0) } / Double(months.count),
+                "perMonthAverage": full.isEmpty ? 0 : full.reduce(0) { $0 + ($1.figures["rupees"] ?? 0) } / Double(full.count),
+                "fullMonths": Double(full.count),
                 "orders": all["orders"]!, "rupeesAllTime": all["rupees"]!, "withoutAmount": all["withoutAmount"]!,
                 "guideCount": Double(guideCount), "defaultAmount": revenue.defaultAmount,
             ],
-            note: revenue.note + " RollGate counts \(Int(all["orders"]!)) such orders; the guide's query counts \(guideCount).")
+            note: revenue.note)
     }
 
     /// Records that would lose audit data, by `group_by`, with how many hold personal data.
@@ -153,6 +154,55 @@ struct ImpactPricer {
         case nil, .null?: "(none)"
         case let other?: "\(other)"
         }
+    }
+}
+
+/// The month rows of a revenue impact: every month from the oldest order's to the current one (months without
+/// orders included as zero), each with `partial` 1 when the data does not cover it whole: the current month, and the
+/// first month when its oldest order is later than the 1st. Orders without a date come last, as `undated`.
+enum RevenueMonths {
+    static let undated = "no date"
+
+    static func rows(_ groups: [BSONDocument], now: Date) -> [Impact.Row] {
+        let calendar = Calendar.utc
+        var byLabel: [String: [String: Double]] = [:]
+        var oldest: Date?
+        var undatedRow: Impact.Row?
+        for group in groups {
+            let figures = ["orders": group["orders"]?.doubleValue ?? 0, "rupees": group["rupees"]?.doubleValue ?? 0,
+                           "withoutAmount": group["withoutAmount"]?.doubleValue ?? 0]
+            guard let label = group["_id"]?.stringValue, let first = group["first"]?.dateValue else {
+                undatedRow = .init(label: undated, figures: figures.merging(["partial": 0]) { $1 })
+                continue
+            }
+            byLabel[label] = figures
+            oldest = min(oldest ?? first, first)
+        }
+        var rows: [Impact.Row] = []
+        if let oldest {
+            let formatter = DateFormatter()
+            formatter.calendar = calendar
+            formatter.timeZone = calendar.timeZone
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.dateFormat = "yyyy-MM"
+            let current = calendar.startOfMonth(now)
+            let firstMonth = calendar.startOfMonth(oldest)
+            let startsLate = oldest >= calendar.date(byAdding: .day, value: 1, to: firstMonth)!
+            // Orders dated in the future (a clock gone wrong) extend the window to their month.
+            let last = max(current, byLabel.keys.sorted().last.flatMap { formatter.date(from: $0) } ?? current)
+            var month = firstMonth
+            while month <= last {
+                let label = formatter.string(from: month)
+                var figures = byLabel[label] ?? ["orders": 0, "rupees": 0, "withoutAmount": 0]
+                figures["partial"] = month == current || (month == firstMonth && startsLate) ? 1 : 0
+                // When the data starts after the 1st: the time of its oldest order, so the report can say from when.
+                if month == firstMonth && startsLate { figures["since"] = oldest.timeIntervalSince1970 }
+                rows.append(.init(label: label, figures: figures))
+                month = calendar.date(byAdding: .month, value: 1, to: month)!
+            }
+        }
+        if let undatedRow { rows.append(undatedRow) }
+        return rows
     }
 }
 

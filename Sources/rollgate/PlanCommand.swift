@@ -157,12 +157,15 @@ enum PlanText {
             let f = impact.figures
             var lines = ["₹ unbilled, last 30 days: \(IndianNumberFormat.rupees(impact.value)) "
                 + "(\(grouped(Int(f["ordersLast30Days"] ?? 0))) orders, \(grouped(Int(f["withoutAmountLast30Days"] ?? 0))) "
-                + "priced at ₹\(Int(f["defaultAmount"] ?? 0)) for want of an amount); per year "
-                + "\(IndianNumberFormat.rupees(f["perYear"] ?? 0)) (\(IndianNumberFormat.rupeesInWords(f["perYear"] ?? 0)))"]
-            lines += impact.rows.map { "  \($0.label): \(IndianNumberFormat.rupees($0.figures["rupees"] ?? 0)) from "
+                + "priced at \(IndianNumberFormat.rupees(f["defaultAmount"] ?? 0)) for want of an amount); per year "
+                + "\(IndianNumberFormat.rupees(f["perYear"] ?? 0)) (\(IndianNumberFormat.rupeesInWords(f["perYear"] ?? 0))), "
+                + "projected from the last 30 days × 365 ÷ 30"]
+            lines += impact.rows.map { "  \($0.monthLabel): \(IndianNumberFormat.rupees($0.figures["rupees"] ?? 0)) from "
                 + "\(grouped(Int($0.figures["orders"] ?? 0))) orders" }
+            lines.append("  total: \(IndianNumberFormat.rupees(impact.rows.reduce(0) { $0 + ($1.figures["rupees"] ?? 0) })) from "
+                + "\(grouped(Int(f["orders"] ?? 0))) orders")
             lines.append("the guide's query counts \(grouped(Int(f["guideCount"] ?? 0))) orders; RollGate counts "
-                + "\(grouped(Int(f["orders"] ?? 0))) (subscription_id missing or null)")
+                + "\(grouped(Int(f["orders"] ?? 0)))")
             return lines
         case "compliance":
             return ["\(impact.title): \(grouped(Int(impact.value))), \(grouped(Int(impact.figures["personalData"] ?? 0))) "

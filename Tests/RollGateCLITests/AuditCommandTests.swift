@@ -78,6 +78,7 @@ import Testing
         #expect(try JUnitSchema.validate(junit, schemaAt: schema).isEmpty)
         let markdown = try String(contentsOf: reports.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(markdown.hasPrefix("## ✅"), "\(markdown.prefix(200))")
+        #expect(try CmarkGFM.tableProblems(markdown).isEmpty, "report.md renders its tables")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: reports.appendingPathComponent("report.json"))) as? [String: Any]
         #expect(json?["schemaVersion"] as? Int == 1)
 
@@ -87,6 +88,9 @@ import Testing
                                               "--report-dir", reports.path], environment: environment)
         #expect(failed.status == 1, "\(failed)")
         #expect(failed.stdout.contains("✘ step 19") && failed.stdout.contains("Audit failed"), "\(failed)")
+        let failedMarkdown = try String(contentsOf: reports.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(failedMarkdown.contains("### What failed"))
+        #expect(try CmarkGFM.tableProblems(failedMarkdown).isEmpty, "a failed audit's report.md renders its tables")
         let rolledBack = try RollGateProcess.run(["audit", "--checks", Self.checks, "--steps", "19-23",
                                                   "--expect", "rolled-back", "--report-dir", reports.path],
                                                  environment: environment)

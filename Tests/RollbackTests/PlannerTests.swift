@@ -2,7 +2,7 @@ import Catalog
 import Findings
 import Foundation
 import Mongo
-import Rollback
+@testable import Rollback
 import Seed
 import TestSupport
 import Testing
@@ -102,7 +102,20 @@ struct PlannerTests {
             let missing = orders.filter { $0["status"] == "DELIVERED" && $0["subscription_id"] == nil }.count
             #expect(revenue.figures["guideCount"] == Double(missing))
             #expect(Double(missing) < revenue.figures["orders"]!, "the guide's query undercounts")
-            #expect(revenue.rows.count == 6, "six months")
+            // Every month from the oldest unbilled order's to now, adding up to the whole window to the paisa.
+            let everyUnbilled = orders.filter { $0["status"] == "DELIVERED" && ($0["subscription_id"] == nil || $0["subscription_id"] == .null) }
+            let dates = everyUnbilled.compactMap { $0["delivery_date"]?.dateValue }
+            let calendar = Calendar.utc
+            let oldest = try #require(dates.min())
+            let span = calendar.dateComponents([.month], from: calendar.startOfMonth(oldest), to: calendar.startOfMonth(now)).month!
+            #expect(revenue.rows.count == span + 1 + (dates.count < everyUnbilled.count ? 1 : 0), "\(revenue.rows.map(\.label))")
+            let whole = everyUnbilled.reduce(0.0) { sum, order in
+                let amount = order["total_amount"]
+                return sum + (amount == nil || amount == .null ? 130 : (amount?.doubleValue ?? 0))
+            }
+            let rows = revenue.rows.reduce(0.0) { $0 + (($1.figures["rupees"] ?? 0) * 100).rounded() }
+            #expect(rows == (whole * 100).rounded(), "the months add up to every unbilled order, to the paisa")
+            #expect(revenue.rows.last?.figures["partial"] == 1, "the current month is partial")
         }
     }
 

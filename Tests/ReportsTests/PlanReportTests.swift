@@ -1,0 +1,74 @@
+import Findings
+import Foundation
+@testable import Reports
+import TestSupport
+import Testing
+
+/// A plan's report as finance reads it: one Finance section, every month with the partial ones marked, a total row
+/// equal to the sum of the rows, tables that render, and the chart beside it.
+struct PlanReportTests {
+    static let months: [Impact.Row] = [
+        .init(label: "2026-06", figures: ["orders": 120, "rupees": 15_600.5, "withoutAmount": 7, "partial": 1,
+                                          "since": 1_780_704_000]),  // 6 June 2026
+        .init(label: "2026-07", figures: ["orders": 400, "rupees": 52_000.25, "withoutAmount": 20, "partial": 0]),
+        .init(label: "2026-08", figures: ["orders": 0, "rupees": 0, "withoutAmount": 0, "partial": 0]),
+        .init(label: "2026-09", figures: ["orders": 10, "rupees": 1_300.3, "withoutAmount": 1, "partial": 1]),
+    ]
+
+    static var plan: StepPlan {
+        StepPlan(step: 23, title: "Billing of one-time orders", kind: "data",
+                 operations: [PlannedOperation(type: "unset", collection: "orders", description: "$unset billed", documents: 530)],
+                 backup: BackupEstimate(parts: [.init(name: "orders", documents: 530, bytes: 53_000)]), estimateSeconds: 1.5,
+                 approval: "finance", recommended: true, notRecommendedReason: nil, manual: [],
+                 blockers: ["needs the approval of finance"],
+                 impacts: [Impact(kind: "revenue", title: "₹ unbilled (last 30 days)", value: 1_300.3, unit: "rupees",
+                                  rows: months, figures: [
+                                      "perYear": 15_820, "perMonthAverage": 26_000.125, "fullMonths": 2,
+                                      "ordersLast30Days": 10, "withoutAmountLast30Days": 1, "orders": 530,
+                                      "rupeesAllTime": 68_901.05, "guideCount": 500, "defaultAmount": 130,
+                                  ])])
+    }
+
+    static var run: RunResult {
+        RunResult(command: "plan", toolVersion: "0.1.0", startedAt: Date(timeIntervalSince1970: 1_790_000_000), seconds: 2,
+                  server: "mongodb://127.0.0.1:27017", database: "earlybird", expectation: "applied", failOn: .error,
+                  steps: [], plan: [plan])
+    }
+
+    @Test func financeReadsAsOneSectionWithEveryMonthAndATotal() throws {
+        let markdown = MarkdownReport.render(Self.run)
+        #expect(markdown.components(separatedBy: "### Finance").count == 2, "one Finance section")
+        #expect(markdown.contains("| 2026-06 (partial, from day 6) | 120 | ₹15,600.50 | 7 |"), "\(markdown)")
+        #expect(markdown.contains("| 2026-08 | 0 | ₹0 | 0 |"), "a month without orders is a row")
+        #expect(markdown.contains("| 2026-09 (partial, to date) |"))
+        #expect(markdown.contains("| **Total** | **530** | **₹68,901.05** | **28** |"), "total = sum of the rows")
+        #expect(markdown.contains("₹26,000.13, over the 2 full months below"), "average over full months")
+        #expect(markdown.contains("projected from the last 30 days × 365 ÷ 30"))
+        #expect(markdown.contains("priced at ₹130 each (the guide's assumption)"))
+        #expect(markdown.contains("the guide's own query counts 500"))
+        #expect(markdown.contains("⛔ blocked") && !markdown.contains("failed") && !markdown.contains("fail on"))
+        #expect(markdown.contains("![Step 23: ₹ that would go unbilled, by month](revenue-step-23.svg)"))
+    }
+
+    @Test(.enabled(if: CmarkGFM.isAvailable, "cmark-gfm is not installed (scripts/bootstrap.sh installs it)"))
+    func everyTableRenders() throws {
+        #expect(try CmarkGFM.tableProblems(MarkdownReport.render(Self.run)).isEmpty)
+        #expect(try CmarkGFM.tableProblems(MarkdownReport.render(Fixtures.failing)).isEmpty)
+        // The check itself catches the blank line that once split a table from its header.
+        #expect(try !CmarkGFM.tableProblems("| a | b |\n| --- | ---: |\n\n| 1 | 2 |\n").isEmpty)
+    }
+
+    @Test func theChartHasABarPerMonthAndReadsOnItsOwn() throws {
+        let charts = try RevenueChart.charts([Self.plan])
+        #expect(charts.map(\.name) == ["revenue-step-23.svg"])
+        let svg = try #require(charts.first?.svg)
+        #expect(svg.hasPrefix("<?xml") && svg.contains(#"xmlns="http://www.w3.org/2000/svg""#))
+        #expect(svg.components(separatedBy: "<rect ").count - 1 == Self.months.count)
+        #expect(svg.contains("<title>Step 23: ₹ that would go unbilled, by month of delivery</title>"))
+        #expect(svg.contains("Total ₹68,901.05 over 4 months"))
+        #expect(svg.components(separatedBy: ">partial<").count - 1 == 2, "both partial months are labelled")
+        let written = try ReportWriter.write(Self.run, to: FileManager.default.temporaryDirectory
+            .appendingPathComponent("rollgate-plan-\(UUID().uuidString)"))
+        #expect(written.map(\.lastPathComponent) == ["junit.xml", "report.md", "report.json", "revenue-step-23.svg"])
+    }
+}
