@@ -225,9 +225,10 @@ private struct AuditPlan {
             }
         }
         for entry in http {
-            let apiURL = options.apiURL
+            let apiURL = options.apiURL, expectation = options.expectation
             work.append { _ in
-                .findings(entry.slot, await HTTPCheck.run(entry.probe, maker: entry.maker, apiURL: apiURL, timeout: timeout),
+                .findings(entry.slot, await HTTPCheck.run(entry.probe, maker: entry.maker, apiURL: apiURL, timeout: timeout,
+                                                          expectation: expectation),
                           fromDatabase: false)
             }
         }

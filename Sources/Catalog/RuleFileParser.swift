@@ -119,13 +119,15 @@ struct RuleFileParser {
                 (collection: name, fields: try fieldsMap.required(name).strings())
             }))
         case "http":
-            try map.finish(allowed: common + ["protected_endpoints", "openapi"])
+            try map.finish(allowed: common + ["protected_endpoints", "wrong_role_token_env", "openapi"])
             let openapi = try map["openapi"]?.mapping()
-            try openapi?.finish(allowed: ["path", "tags"])
+            try openapi?.finish(allowed: ["path", "tags", "absent_tags"])
             kind = .http(HTTPProbe(
                 protectedEndpoints: try map["protected_endpoints"]?.list().map { (item) throws(CatalogError) in try endpoint(item) } ?? [],
+                wrongRoleTokenVariable: try map["wrong_role_token_env"]?.nonEmptyString(),
                 openAPIPath: try openapi?.required("path").nonEmptyString(),
-                openAPITags: try openapi?.required("tags").strings() ?? []))
+                openAPITags: try openapi?.required("tags").strings() ?? [],
+                openAPIAbsentTags: try openapi?["absent_tags"]?.strings() ?? []))
         default:
             throw try map.required("type").invalid(
                 "unknown probe type \(type.quoted) (expected one of: fields, index, query, link, count, format, http)")

@@ -63,9 +63,9 @@ public enum ProbeWhen: String, Sendable, CaseIterable {
 
     static func defaultValue(for kind: ProbeKind) -> ProbeWhen {
         switch kind {
-        case .fields, .index: .both
+        case .fields, .index, .http: .both
         case .count: .always
-        case .query, .link, .format, .http: .applied
+        case .query, .link, .format: .applied
         }
     }
 }
@@ -176,11 +176,15 @@ public struct HTTPProbe: Sendable {
         public var path: String
     }
 
-    /// Endpoints that must refuse a request without credentials (401 or 403).
+    /// Endpoints that must refuse a request without credentials (401 or 403), and one with a wrong role's (403).
     public var protectedEndpoints: [Endpoint]
-    /// Path of the OpenAPI document and the tags it must list.
+    /// The environment variable that holds a token of a role the endpoints must refuse (never printed).
+    public var wrongRoleTokenVariable: String?
+    /// Path of the OpenAPI document, the tags it must list, and the tags it must no longer list (compared
+    /// case-insensitively).
     public var openAPIPath: String?
     public var openAPITags: [String]
+    public var openAPIAbsentTags: [String]
 }
 
 /// How the step is rolled back (used by the planner and executor).

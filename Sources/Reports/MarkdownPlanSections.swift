@@ -41,7 +41,7 @@ enum MarkdownPlanSections {
         for step in plan {
             for impact in step.impacts where impact.unit == "rupees" {
                 lines.append("**Step \(step.step) · \(Markdown.text(impact.title)): "
-                    + "\(IndianNumberFormat.rupees(impact.value))** (\(IndianNumberFormat.rupeesInWords(impact.value)))\n")
+                    + "\(IndianNumberFormat.rupees(impact.value))**\(inWords(impact.value))\n")
                 if impact.kind == "revenue" {
                     lines += revenue(impact)
                     if !impact.rows.isEmpty {
@@ -56,6 +56,12 @@ enum MarkdownPlanSections {
         return bounded("### Finance\n\n", lines, budget: budget)
     }
 
+    /// ` (₹8.73 lakh)` for an amount that has words beyond its digits; else nothing.
+    static func inWords(_ value: Double) -> String {
+        let words = IndianNumberFormat.rupeesInWords(value)
+        return words == IndianNumberFormat.rupees(value) ? "" : " (\(words))"
+    }
+
     /// The figures of a revenue impact with their basis, then the table of every month of the window and its total.
     static func revenue(_ impact: Impact) -> [String] {
         let f = impact.figures
@@ -63,7 +69,7 @@ enum MarkdownPlanSections {
         let defaultAmount = money(f["defaultAmount"] ?? 0)
         let fullMonths = Int(f["fullMonths"] ?? 0)
         var lines = [
-            "- Per year: \(money(f["perYear"] ?? 0)) (\(IndianNumberFormat.rupeesInWords(f["perYear"] ?? 0))), projected "
+            "- Per year: \(money(f["perYear"] ?? 0))\(inWords(f["perYear"] ?? 0)), projected "
                 + "from the last 30 days × 365 ÷ 30.",
             fullMonths == 0 ? "- Per month on average: no full month in the data yet."
                 : "- Per month on average: \(money(f["perMonthAverage"] ?? 0)), over the "
