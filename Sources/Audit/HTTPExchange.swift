@@ -128,7 +128,8 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
 
     /// Called with the lock held.
     private func outcome(_ error: (any Error)?) -> Result<HTTPExchange.Answer, any Error> {
-        if timedOut { return .failure(HTTPExchange.Failure(description: "no answer within \(HTTPExchange.seconds(total)) from \(describing)")) }
+        // URLSession's own timeout (set a second later, as a backstop) can win the race under load: same words.
+        if timedOut || (error as? URLError)?.code == .timedOut { return .failure(HTTPExchange.Failure(description: "no answer within \(HTTPExchange.seconds(total)) from \(describing)")) }
         if tooLarge {
             return .failure(HTTPExchange.Failure(description: "the answer to \(describing) is larger than "
                 + "\(maximumBytes / 1_048_576) MB; not read further"))
