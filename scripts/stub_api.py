@@ -13,7 +13,9 @@ Listens on a free loopback port, writes it to PORT_FILE, and serves one variant 
 A POST whose body is not `{}` answers 400, so a redirect that drops the body shows.
 """
 import json
+import os
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -58,10 +60,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Length", "100")
             self.end_headers()
-            for _ in range(100):
-                self.wfile.write(b" ")
-                self.wfile.flush()
-                time.sleep(2)
+            try:
+                for _ in range(100):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(2)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up, as it should
             return
         if variant == "notfound":
             return self.answer(404, b'{"detail": "Not Found"}')
@@ -93,12 +98,21 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = handle_any
 
 
+def exit_with_parent():
+    """The stand-in never outlives whoever started it: a test process that ends without stopping it (a static is
+    never deinitialised) would otherwise leave it running, holding CI's output open."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
 def main():
+    threading.Thread(target=exit_with_parent, daemon=True).start()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     with open(sys.argv[1] + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))
-    import os
     os.replace(sys.argv[1] + ".tmp", sys.argv[1])
     server.serve_forever()
 

@@ -148,6 +148,22 @@ def make_certificates(workdir: str) -> tuple:
     return ca, cert, key
 
 
+def run_in_own_group(command, env) -> int:
+    """Runs `command` in a process group of its own and kills whatever of that group is left when it ends: a helper
+    a test started and never stopped (a stand-in API, a server) must not hold CI's output open after the run."""
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--auth", action="store_true", help="also start a server that requires SCRAM")
@@ -190,10 +206,7 @@ def main() -> int:
             env["ROLLGATE_TEST_TLS_CA"] = ca
         extras = [name for name, wanted in (("SCRAM", args.auth), ("TLS", args.tls)) if wanted]
         print(f"test server: {plain.uri}" + "".join(f" (+ {name} server)" for name in extras), file=sys.stderr)
-        status = subprocess.call(command, env=env)
-        return status
-    except KeyboardInterrupt:
-        status = 130
+        status = run_in_own_group(command, env)
         return status
     finally:
         for server in servers:

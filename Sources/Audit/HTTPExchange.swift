@@ -1,4 +1,5 @@
 import Foundation
+import Mongo
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -34,8 +35,8 @@ struct HTTPExchange {
             let remaining = deadline - ContinuousClock.now
             let what = "\(current.httpMethod ?? "GET") \(current.url?.absoluteString ?? "?")"
             guard remaining > .zero else { throw Failure(description: "no answer within \(seconds(timeout)) from \(what)") }
-            var answer = try await Transfer(request: current, maximumBytes: maximumBytes)
-                .run(timeout: remaining, describing: what, total: timeout)
+            var answer = try await Transfer(request: current, maximumBytes: maximumBytes, describing: what, total: timeout)
+                .run(timeout: remaining)
             answer.redirects = redirects
             guard [307, 308].contains(answer.status), let location = answer.location,
                   let next = URL(string: location, relativeTo: current.url)?.absoluteURL else { return answer }
@@ -49,7 +50,7 @@ struct HTTPExchange {
     }
 
     static func seconds(_ duration: Duration) -> String {
-        let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let value = duration.inSeconds
         return value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)
     }
 }
@@ -65,19 +66,20 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
     private var tooLarge = false
     private var timedOut = false
     private var continuation: CheckedContinuation<HTTPExchange.Answer, any Error>?
-    private var describing = ""
-    private var total: Duration = .zero
+    /// `POST http://…`, for the error messages; `total` is the whole exchange's timeout, as the user gave it.
+    private let describing: String
+    private let total: Duration
 
-    init(request: URLRequest, maximumBytes: Int) {
+    init(request: URLRequest, maximumBytes: Int, describing: String, total: Duration) {
         self.request = request
         self.maximumBytes = maximumBytes
-    }
-
-    func run(timeout: Duration, describing: String, total: Duration) async throws -> HTTPExchange.Answer {
         self.describing = describing
         self.total = total
+    }
+
+    func run(timeout: Duration) async throws -> HTTPExchange.Answer {
         let configuration = URLSessionConfiguration.ephemeral
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        let seconds = timeout.inSeconds
         configuration.timeoutIntervalForRequest = seconds + 1
         configuration.timeoutIntervalForResource = seconds + 1
         let session = URLSession(configuration: configuration, delegate: self, delegateQueue: nil)

@@ -71,12 +71,8 @@ struct ImpactPricer {
                 "all": [["$group": .document(overall)]],
             ]],
         ], options: aggregateOptions).toArray().first ?? [:]
-        func figures(_ path: String) -> [String: Double] {
-            let doc = row.value(at: path)?.documentValue ?? [:]
-            return ["orders": doc["orders"]?.doubleValue ?? 0, "rupees": doc["rupees"]?.doubleValue ?? 0,
-                    "withoutAmount": doc["withoutAmount"]?.doubleValue ?? 0]
-        }
-        let last30 = figures("last30.0"), all = figures("all.0")
+        let last30 = RevenueMonths.totals(row.value(at: "last30.0")?.documentValue ?? [:])
+        let all = RevenueMonths.totals(row.value(at: "all.0")?.documentValue ?? [:])
         let months = RevenueMonths.rows((row["months"]?.arrayValue ?? []).compactMap(\.documentValue), now: options.now)
         let full = months.filter { $0.figures["partial"] == 0 && $0.label != RevenueMonths.undated }
         let guideCount = try collection.count(resolve(revenue.guideFilter), options: CountOptions(maxTime: options.timeout))
@@ -163,14 +159,19 @@ struct ImpactPricer {
 enum RevenueMonths {
     static let undated = "no date"
 
+    /// The `orders`, `rupees` and `withoutAmount` of one `$group` result (0 for what it lacks).
+    static func totals(_ group: BSONDocument) -> [String: Double] {
+        ["orders": group["orders"]?.doubleValue ?? 0, "rupees": group["rupees"]?.doubleValue ?? 0,
+         "withoutAmount": group["withoutAmount"]?.doubleValue ?? 0]
+    }
+
     static func rows(_ groups: [BSONDocument], now: Date) -> [Impact.Row] {
         let calendar = Calendar.utc
         var byLabel: [String: [String: Double]] = [:]
         var oldest: Date?
         var undatedRow: Impact.Row?
         for group in groups {
-            let figures = ["orders": group["orders"]?.doubleValue ?? 0, "rupees": group["rupees"]?.doubleValue ?? 0,
-                           "withoutAmount": group["withoutAmount"]?.doubleValue ?? 0]
+            let figures = totals(group)
             guard let label = group["_id"]?.stringValue, let first = group["first"]?.dateValue else {
                 undatedRow = .init(label: undated, figures: figures.merging(["partial": 0]) { $1 })
                 continue
@@ -193,7 +194,7 @@ enum RevenueMonths {
             var month = firstMonth
             while month <= last {
                 let label = formatter.string(from: month)
-                var figures = byLabel[label] ?? ["orders": 0, "rupees": 0, "withoutAmount": 0]
+                var figures = byLabel[label] ?? totals([:])
                 figures["partial"] = month == current || (month == firstMonth && startsLate) ? 1 : 0
                 // When the data starts after the 1st: the time of its oldest order, so the report can say from when.
                 if month == firstMonth && startsLate { figures["since"] = oldest.timeIntervalSince1970 }

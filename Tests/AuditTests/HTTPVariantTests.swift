@@ -19,6 +19,9 @@ import Testing
             let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("stub-api-\(UUID()).port")
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", HTTPVariantTests.root.appendingPathComponent("scripts/stub_api.py").path, portFile.path]
+            // Never the test process's own output: a stand-in left running would hold it open.
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
             try process.run()
             let deadline = Date().addingTimeInterval(20)
             while !FileManager.default.fileExists(atPath: portFile.path) {

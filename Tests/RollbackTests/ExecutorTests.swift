@@ -42,9 +42,7 @@ struct ExecutorTests {
                                      _ body: (MongoPool, String) async throws -> T) async throws -> T {
         let server = try PrivateServer()
         let pool = try server.pool(timeout: .seconds(30))
-        try await pool.run { client in
-            try Seeder(SeedConfiguration(orders: orders, seed: 21, state: state)).run(on: client.database("earlybird"), drop: false)
-        }
+        try await PlannerTests.seed(pool, "earlybird", state, orders: orders)
         let result = try await body(pool, "earlybird")
         withExtendedLifetime(server) {}
         return result

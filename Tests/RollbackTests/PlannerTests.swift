@@ -18,10 +18,15 @@ struct PlannerTests {
         let pool = try TestServer.pool()
         let name = TestServer.freshDatabase("plan_\(state.rawValue)")
         defer { pool.withClient { _ = try? $0.database(name).runCommand(["dropDatabase": 1], kind: .write) } }
-        try await pool.run { client in
-            try Seeder(SeedConfiguration(orders: orders, seed: 21, state: state)).run(on: client.database(name), drop: false)
-        }
+        try await seed(pool, name, state, orders: orders)
         return try await body(pool, name)
+    }
+
+    /// The seeded EarlyBird data the planner and executor tests start from.
+    static func seed(_ pool: MongoPool, _ database: String, _ state: SeedState, orders: Int) async throws {
+        try await pool.run { client in
+            try Seeder(SeedConfiguration(orders: orders, seed: 21, state: state)).run(on: client.database(database), drop: false)
+        }
     }
 
     static func plan(_ pool: MongoPool, _ database: String, _ steps: [Int], now: Date = Date()) async throws -> [StepPlan] {
