@@ -225,15 +225,18 @@ struct RuleFileParser {
                         pipeline: try pipeline(map.required("pipeline")) ?? [], unit: unit)
         case "revenue":
             try map.finish(allowed: ["type", "collection", "filter", "guide_filter", "amount_field", "default_amount",
-                                     "date_field", "note"])
+                                     "date_field", "id_field", "customer_field", "note"])
             return .revenue(RevenueImpact(
                 collection: try collection(map), filter: try filter(map.required("filter")) ?? [:],
                 guideFilter: try filter(map.required("guide_filter")) ?? [:],
                 amountField: try map.required("amount_field").nonEmptyString(),
                 defaultAmount: try map.required("default_amount").number(),
-                dateField: try map.required("date_field").nonEmptyString(), note: try map.required("note").nonEmptyString()))
+                dateField: try map.required("date_field").nonEmptyString(),
+                idField: try map["id_field"]?.nonEmptyString() ?? "id",
+                customerField: try map["customer_field"]?.nonEmptyString() ?? "customer_id",
+                note: try map.required("note").nonEmptyString()))
         case "compliance":
-            try map.finish(allowed: ["type", "collection", "filter", "group_by", "fields"])
+            try map.finish(allowed: ["type", "collection", "filter", "group_by", "fields", "id_field"])
             let fields = try map.required("fields").list().map { (item) throws(CatalogError) -> ComplianceImpact.Field in
                 let field = try item.mapping()
                 try field.finish(allowed: ["name", "personal_data"])
@@ -241,7 +244,8 @@ struct RuleFileParser {
                              personalData: try field["personal_data"]?.bool() ?? false)
             }
             return .compliance(ComplianceImpact(collection: try collection(map), filter: try filter(map.required("filter")) ?? [:],
-                                                groupBy: try map.required("group_by").nonEmptyString(), fields: fields))
+                                                groupBy: try map.required("group_by").nonEmptyString(), fields: fields,
+                                                idField: try map["id_field"]?.nonEmptyString() ?? "id"))
         case "security":
             try map.finish(allowed: ["type", "endpoints"])
             return .security(endpoints: try map.required("endpoints").list().map { (item) throws(CatalogError) in try endpoint(item) })

@@ -297,6 +297,9 @@ public struct RevenueImpact: Sendable {
     /// Rupees assumed for an order without an amount (the guide's ₹130 average).
     public var defaultAmount: Double
     public var dateField: String
+    /// The order's own id and its customer's, for the reconciliation export (`plan --export`).
+    public var idField: String
+    public var customerField: String
     public var note: String
 }
 
@@ -310,6 +313,8 @@ public struct ComplianceImpact: Sendable {
     public var filter: BSONDocument
     public var groupBy: String
     public var fields: [Field]
+    /// The record's own id, for the export (`plan --export`).
+    public var idField: String
 }
 
 /// A document that must pass (or fail) a probe, with documents of other collections it needs.

@@ -122,9 +122,12 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var steps: [StepResult]
     /// What each step's rollback would do and cost, in execution order (`plan` and `rollback`).
     public var plan: [StepPlan]?
+    /// The files `plan --export` wrote, with what each holds.
+    public var exports: [ExportSummary]?
 
     public init(command: String, toolVersion: String, startedAt: Date, seconds: Double, server: String,
-                database: String, expectation: String, failOn: Severity, steps: [StepResult], plan: [StepPlan]? = nil) {
+                database: String, expectation: String, failOn: Severity, steps: [StepResult], plan: [StepPlan]? = nil,
+                exports: [ExportSummary]? = nil) {
         self.schemaVersion = Self.currentSchemaVersion
         self.command = command
         self.toolVersion = toolVersion
@@ -136,6 +139,7 @@ public struct RunResult: Codable, Sendable, Equatable {
         self.failOn = failOn
         self.steps = steps
         self.plan = plan
+        self.exports = exports
     }
 
     public var findings: [Finding] { steps.flatMap(\.findings) }

@@ -57,6 +57,28 @@ enum MarkdownPlanSections {
     }
 
     /// ` (₹8.73 lakh)` for an amount that has words beyond its digits; else nothing.
+    /// The files `--export` wrote: one row each, with what it holds and whether personal data is in it.
+    static func exports(_ exports: [ExportSummary], budget: Int) -> String {
+        guard !exports.isEmpty else { return "" }
+        let header = Markdown.tableHeader([
+            ("Step", true), ("File", false), ("Holds", false), ("Rows", true), ("₹", true), ("Priced at the default", true),
+            ("Personal data", false),
+        ])
+        return Markdown.section("### Exports for reconciliation\n\nOne CSV row per record behind the figures above "
+                                + "(UTF-8, comma-separated; dates in UTC).\n\n" + header, exports, noun: "file",
+                                budget: budget) { export in
+            Markdown.row([
+                "\(export.step)", "`\(Markdown.text(export.file))`", Markdown.text(export.what),
+                IndianNumberFormat.string(Double(export.rows)), export.rupees.map(IndianNumberFormat.rupees) ?? "—",
+                export.pricedAtDefault.map { IndianNumberFormat.string(Double($0)) } ?? "—",
+                !export.includedPersonalFields.isEmpty
+                    ? "⚠️ included (" + export.includedPersonalFields.map(Markdown.text).joined(separator: ", ")
+                        + "): protect the file as the database itself, and delete it when done"
+                    : export.maskedFields.isEmpty ? "—" : "masked: " + export.maskedFields.map(Markdown.text).joined(separator: ", "),
+            ])
+        }
+    }
+
     static func inWords(_ value: Double) -> String {
         let words = IndianNumberFormat.rupeesInWords(value)
         return words == IndianNumberFormat.rupees(value) ? "" : " (\(words))"

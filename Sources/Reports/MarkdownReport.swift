@@ -25,7 +25,8 @@ public enum MarkdownReport {
         // A plan has its own Finance section, month by month.
         let finance = run.plan == nil ? take { MarkdownSections.finance(run, budget: $0) } : ""
         let skipped = take { MarkdownSections.skipped(run, budget: $0) }
-        let plan = run.plan.map { steps in take { MarkdownPlanSections.render(steps, budget: $0) } } ?? ""
+        let plan = (run.plan.map { steps in take { MarkdownPlanSections.render(steps, budget: $0) } } ?? "")
+            + (run.exports.map { exports in take { MarkdownPlanSections.exports(exports, budget: $0) } } ?? "")
         let record = ["rollback", "emergency"].contains(run.command) ? take { rollbackRecord(run, budget: $0) } : ""
         // What blocks a plan is in its table; a plan has no failures to list.
         let failures = run.plan == nil ? whatFailed(run, budget: budget) : ""

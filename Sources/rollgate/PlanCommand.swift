@@ -27,10 +27,21 @@ struct PlanOptionsGroup: ParsableArguments {
     @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where to write the reports.", valueName: "dir"))
     var reportDir: String = "reports"
 
+    @Option(help: ArgumentHelp(
+        "Also write, for reconciliation, a CSV of the records behind the figures: every order that would go unbilled "
+            + "(step 23), every delivery that would lose its audit data (step 25).", valueName: "dir"))
+    var export: String?
+
+    @Flag(name: .customLong("include-personal-data"),
+          help: "Write personal data (names, IP addresses, devices) into the --export files instead of [masked].")
+    var includePersonalData = false
+
     func validate() throws {
         if let name = `operator`, name.trimmingCharacters(in: .whitespaces).isEmpty {
             throw ValidationError("--operator must not be empty")
         }
+        if export?.trimmingCharacters(in: .whitespaces).isEmpty == true { throw ValidationError("--export must not be empty") }
+        if includePersonalData && export == nil { throw ValidationError("--include-personal-data needs --export DIR") }
     }
 
     var operatorName: String {
@@ -78,14 +89,49 @@ func runPlan(connection: ConnectionOptions, options: PlanOptionsGroup, command: 
             let database = connection.databaseName
             try await pool.run { try History.recordPlan(plan, run: run, seconds: elapsed, in: $0.database(database)) }
         }
+        var exports: [ExportSummary]?
+        if let directory = options.export {
+            exports = try await exportImpacts(plan, catalog: catalog, pool: pool, database: connection.databaseName,
+                                              now: started, directory: directory,
+                                              includePersonalData: options.includePersonalData)
+        }
         let result = RunResult(command: command, toolVersion: RollGate.configuration.version, startedAt: started,
                                seconds: elapsed, server: pool.settings.displayURI, database: connection.databaseName,
                                expectation: "applied", failOn: .error,
-                               steps: plan.map { PlanFindings.stepResult($0, catalog: catalog) }, plan: plan)
+                               steps: plan.map { PlanFindings.stepResult($0, catalog: catalog) }, plan: plan, exports: exports)
         let written = try ReportWriter.write(result, to: URL(fileURLWithPath: options.reportDir))
         print(PlanText.render(plan))
+        if let exports { print(PlanText.render(exports: exports)) }
         print("Reports: " + written.map(\.relativePath).joined(separator: ", "))
     }
+}
+
+/// Writes the export files of every planned step that has them into `directory`, one streaming pass each.
+func exportImpacts(_ plan: [StepPlan], catalog: Catalog, pool: MongoPool, database: String, now: Date,
+                   directory: String, includePersonalData: Bool) async throws -> [ExportSummary] {
+    var summaries: [ExportSummary] = []
+    for step in plan {
+        guard let rule = catalog.step(step.step) else { continue }
+        for table in ImpactExporter.tables(for: rule, plan: step) {
+            let url = URL(fileURLWithPath: directory).appendingPathComponent(table.file)
+            var summary = try await pool.run { client in
+                let exporter = ImpactExporter(database: client.database(database), now: now,
+                                              includePersonalData: includePersonalData)
+                let writer = try CSVWriter(url: url, header: table.header,
+                                           ownerOnly: includePersonalData && table.hasPersonalData)
+                let bar = ProgressBar(label: "exporting \(table.file)")
+                defer { bar.finish() }
+                let summary = try exporter.export(table, step: step.step, to: writer) {
+                    bar.update(done: $0, total: max(table.expectedRows ?? 0, $0))
+                }
+                try writer.finish()
+                return summary
+            }
+            summary.file = url.relativePath
+            summaries.append(summary)
+        }
+    }
+    return summaries
 }
 
 /// A plan as findings: one per step, failed when something blocks the rollback (approval, not recommended, a
@@ -182,6 +228,22 @@ enum PlanText {
                 : Int(exactly: impact.value.rounded()).map(grouped) ?? "\(impact.value)"
             return ["\(impact.title): \(value)"]
         }
+    }
+
+    static func render(exports: [ExportSummary]) -> String {
+        guard !exports.isEmpty else { return "Exported: nothing (no step selected has orders or records to export)." }
+        return (["Exported for reconciliation:"] + exports.map { export in
+            var line = "  \(export.file): \(grouped(export.rows)) \(export.what)"
+            if let rupees = export.rupees {
+                line += ", \(IndianNumberFormat.rupees(rupees))"
+                if let atDefault = export.pricedAtDefault { line += " (\(grouped(atDefault)) priced at the default)" }
+            }
+            if !export.maskedFields.isEmpty { line += "; personal data masked (--include-personal-data writes it)" }
+            if !export.includedPersonalFields.isEmpty {
+                line += "; HOLDS PERSONAL DATA (\(export.includedPersonalFields.joined(separator: ", "))): protect it and delete it when done"
+            }
+            return line
+        }).joined(separator: "\n")
     }
 
     static func bytes(_ count: Int) -> String {

@@ -58,6 +58,66 @@ import Testing
         #expect(history.allSatisfy { $0["operator"] == "asha" && $0["mode"] == "dry-run" })
     }
 
+    /// `--export`: a CSV row per unbilled order that adds up to the plan's total to the paisa, and a CSV per delivery
+    /// losing its audit data with personal data masked unless asked for (then the file is readable by its owner only).
+    @Test(.enabled(if: TestServer.isAvailable, TestServer.skipReason))
+    func exportWritesTheRecordsBehindTheFiguresAndMasksPersonalData() throws {
+        let db = TestServer.freshDatabase("cli_export")
+        defer { try? TestServer.pool().withClient { _ = try? $0.database(db).runCommand(["dropDatabase": 1]) } }
+        let reports = try AuditCommandTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: reports) }
+        let environment = ["ROLLGATE_URI": TestServer.uri!, "ROLLGATE_DB": db]
+        #expect(try RollGateProcess.run(["seed", "--orders", "600"], environment: environment).status == 0)
+        let lonely = try RollGateProcess.run(["plan", "23", "--include-personal-data"], environment: environment)
+        #expect(lonely.status == 2 && lonely.stderr.contains("--include-personal-data needs --export"), "\(lonely)")
+
+        let exports = reports.appendingPathComponent("exports")
+        let plan = try RollGateProcess.run(["plan", "23,25", "--checks", AuditCommandTests.checks, "--no-history",
+                                            "--report-dir", reports.path, "--export", exports.path], environment: environment)
+        #expect(plan.status == 0, "\(plan)")
+        let orders = try CSV.read(exports.appendingPathComponent("step-23-unbilled-orders.csv"))
+        #expect(orders.first == ["order_id", "customer_id", "delivery_date", "amount", "priced_at_default"])
+        let json = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: reports.appendingPathComponent("report.json")))
+            as? [String: Any])
+        let step23 = try #require((json["plan"] as? [[String: Any]])?.first { $0["step"] as? Int == 23 })
+        let figures = try #require((step23["impacts"] as? [[String: Any]])?.first { $0["kind"] as? String == "revenue" }?["figures"]
+            as? [String: Double])
+        let rows = orders.dropFirst()
+        #expect(Double(rows.count) == figures["orders"], "one row per order the plan counts")
+        let paise = rows.reduce(0) { $0 + (Double($1[3])! * 100).rounded() }
+        #expect(paise == (figures["rupeesAllTime"]! * 100).rounded(), "the rows add up to the plan's total")
+        #expect(Double(rows.filter { $0[4] == "true" }.count) == figures["withoutAmount"])
+        #expect(rows.allSatisfy { $0[2].count == 10 && $0[2].hasPrefix("20") }, "delivery dates as UTC days")
+        let expected = try TestServer.pool().withClient {
+            try $0.database(db).collection("orders").find(["status": "DELIVERED", "subscription_id": .null]).toArray()
+        }
+        #expect(Set(rows.map { $0[0] }) == Set(expected.compactMap { $0["id"]?.stringValue }), "exactly the unbilled orders")
+
+        // Personal data never reaches the default export, and the report says the file is masked.
+        let audit = exports.appendingPathComponent("step-25-delivery_statuses-losing-audit-data.csv")
+        let masked = try String(contentsOf: audit, encoding: .utf8)
+        let personal = try TestServer.pool().withClient {
+            try $0.database(db).collection("delivery_statuses").find(["confirmed_by_user_id": ["$exists": true]]).toArray()
+        }
+        #expect(!personal.isEmpty)
+        let values = personal.flatMap { d in ["confirmed_by_name", "ip_address", "device_info"].compactMap { d[$0]?.stringValue } }
+        #expect(!values.isEmpty && !values.contains { masked.contains($0) }, "no name, IP or device in the masked file")
+        #expect(try CSV.read(audit).count == personal.count + 1)
+        let markdown = try String(contentsOf: reports.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(markdown.contains("### Exports for reconciliation") && markdown.contains("masked: confirmed\\_by\\_name"))
+        #expect(try CmarkGFM.tableProblems(markdown).isEmpty)
+        #expect(plan.stdout.contains("orders that would go unbilled"))
+
+        let open = try RollGateProcess.run(["plan", "25", "--checks", AuditCommandTests.checks, "--no-history", "--report-dir",
+                                            reports.path, "--export", exports.path, "--include-personal-data"],
+                                           environment: environment)
+        #expect(open.status == 0 && open.stdout.contains("HOLDS PERSONAL DATA"), "\(open)")
+        let clear = try String(contentsOf: audit, encoding: .utf8)
+        #expect(values.allSatisfy { clear.contains($0) || $0.contains(",") || $0.contains("\"") })
+        let mode = try FileManager.default.attributesOfItem(atPath: audit.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600, "a file holding personal data is readable by its owner only")
+    }
+
     /// The revenue of step 23, read from `report.json`: every month from the oldest order's to the current one, the
     /// partial ones marked, the rows adding up to the total to the paisa; the chart beside it has a bar per month.
     static func checkMonthsAddUp(reports: URL, database: String) throws {
