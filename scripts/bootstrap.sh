@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what RollGate needs on a fresh Debian machine: the C libraries (libmongoc, libbson, libxml2),
 # pkg-config, openssl (for the TLS test server's certificates), cmark-gfm (the tests render every Markdown report with
-# it), and a Python venv with the SecantusDB test server and pymongo. Safe to run again: it skips what is already there.
+# it), and a Python venv with the SecantusDB test server, pymongo, FastAPI and uvicorn. Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,8 +19,11 @@ fi
 
 command -v swift >/dev/null || { echo "bootstrap: swift is not on PATH (Swift 6.x needed)" >&2; exit 1; }
 
-if [ ! -x .venv/bin/secantusd-py ] || ! .venv/bin/python -c "import pymongo" 2>/dev/null; then
-  echo "bootstrap: creating .venv with secantusdb and pymongo" >&2
-  python3 -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check "secantusdb==0.7.0b3" "pymongo>=4.6"
+# The test server, pymongo for the benchmarks and test harness, FastAPI and uvicorn for the stand-in of EarlyBird's
+# API that the HTTP checks are tested against (scripts/stub_api.py).
+python_packages=("secantusdb==0.7.0b3" "pymongo>=4.6" "fastapi==0.165.0" "uvicorn==0.55.0")
+if [ ! -x .venv/bin/secantusd-py ] || ! .venv/bin/python -c "import pymongo, fastapi, uvicorn" 2>/dev/null; then
+  echo "bootstrap: installing ${python_packages[*]} into .venv" >&2
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check "${python_packages[@]}"
 fi

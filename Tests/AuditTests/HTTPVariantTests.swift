@@ -17,8 +17,9 @@ import Testing
 
         init() throws {
             let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("stub-api-\(UUID()).port")
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", HTTPVariantTests.root.appendingPathComponent("scripts/stub_api.py").path, portFile.path]
+            // FastAPI and uvicorn are in the project's venv (scripts/bootstrap.sh).
+            process.executableURL = HTTPVariantTests.root.appendingPathComponent(".venv/bin/python")
+            process.arguments = [HTTPVariantTests.root.appendingPathComponent("scripts/stub_api.py").path, portFile.path]
             // Never the test process's own output: a stand-in left running would hold it open.
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
