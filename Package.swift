@@ -42,7 +42,8 @@ let package = Package(
         .target(name: "Findings"),
 
         // The step catalog: rule model and the strict YAML loader for checks/.
-        .target(name: "Catalog", dependencies: ["Mongo", "Findings", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Catalog", dependencies: ["Mongo", "Findings", .product(name: "Yams", package: "Yams"),
+                                                .product(name: "Crypto", package: "swift-crypto")]),
 
         // Probes that turn rules into findings: schema, index, latency/explain, links, integrity, format, HTTP.
         .target(name: "Audit", dependencies: ["Catalog", "Mongo", "Findings"]),

@@ -1,3 +1,4 @@
+import Findings
 import Foundation
 
 /// The steps of the rollout, loaded from a directory of rule files and checked as a whole: one file per step, no
@@ -5,6 +6,8 @@ import Foundation
 public struct Catalog: Sendable {
     /// Steps in ascending order.
     public let steps: [StepRule]
+    /// The files the steps were loaded from (`load(directory:)`), for the reports.
+    public var rules: RuleSet?
 
     public init(steps: [StepRule]) throws(CatalogError) {
         var seen: [Int: StepRule] = [:]
@@ -36,7 +39,11 @@ public struct Catalog: Sendable {
             throw CatalogError.unreadable(file: directory.path, reason: "not a readable directory")
         }
         guard !files.isEmpty else { throw CatalogError.noRuleFiles(directory: directory.path) }
-        return try Catalog(steps: files.map { (file) throws(CatalogError) in try loadFile(file) })
+        var catalog = try Catalog(steps: files.map { (file) throws(CatalogError) in try loadFile(file) })
+        catalog.rules = fingerprint(directory: directory).map {
+            RuleSet(directory: directory.relativePath, origin: CatalogLocation.Origin.flag.rawValue, sha256: $0)
+        }
+        return catalog
     }
 
     /// Reads and parses one rule file; its path appears in errors as given.

@@ -17,6 +17,8 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadable(file: String, reason: String)
     case noRuleFiles(directory: String)
+    /// No `--checks`, no `$ROLLGATE_CHECKS`, and none of the default places holds a catalog.
+    case noCatalog(looked: [String])
     case invalidYAML(SourceLocation, reason: String)
     case unknownKey(SourceLocation, key: String, in: String, allowed: [String])
     case missingKey(SourceLocation, key: String, in: String)
@@ -30,7 +32,7 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var location: SourceLocation? {
         switch self {
-        case .unreadable, .noRuleFiles: nil
+        case .unreadable, .noRuleFiles, .noCatalog: nil
         case .invalidYAML(let l, _), .unknownKey(let l, _, _, _), .missingKey(let l, _, _), .wrongType(let l, _, _, _),
              .invalidValue(let l, _, _), .badFilter(let l, _, _), .duplicateStep(let l, _, _), .duplicateId(let l, _, _),
              .missingDependency(let l, _, _), .dependencyCycle(let l, _):
@@ -46,6 +48,8 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(file): cannot read: \(reason)"
         case let .noRuleFiles(directory):
             "\(directory): no rule files (*.yaml) found"
+        case let .noCatalog(looked):
+            "no rule files found (looked in \(looked.joined(separator: " and "))): pass --checks DIR or set $ROLLGATE_CHECKS"
         case let .invalidYAML(location, reason):
             "\(location): invalid YAML: \(reason)"
         case let .unknownKey(location, key, path, allowed):

@@ -11,6 +11,9 @@ public struct DoctorReport: Sendable, Codable {
     public var features: [Feature]
     public var database: String
     public var collections: [CollectionFacts]
+    /// The rule files a run from here would apply, and their SHA-256 (filled in by the command line).
+    public var catalog: String?
+    public var catalogSHA256: String?
 
     /// One capability RollGate relies on, and whether this server has it.
     public struct Feature: Sendable, Codable {

@@ -124,10 +124,12 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var plan: [StepPlan]?
     /// The files `plan --export` wrote, with what each holds.
     public var exports: [ExportSummary]?
+    /// The rule files the run applied.
+    public var rules: RuleSet?
 
     public init(command: String, toolVersion: String, startedAt: Date, seconds: Double, server: String,
                 database: String, expectation: String, failOn: Severity, steps: [StepResult], plan: [StepPlan]? = nil,
-                exports: [ExportSummary]? = nil) {
+                exports: [ExportSummary]? = nil, rules: RuleSet? = nil) {
         self.schemaVersion = Self.currentSchemaVersion
         self.command = command
         self.toolVersion = toolVersion
@@ -140,6 +142,7 @@ public struct RunResult: Codable, Sendable, Equatable {
         self.steps = steps
         self.plan = plan
         self.exports = exports
+        self.rules = rules
     }
 
     public var findings: [Finding] { steps.flatMap(\.findings) }
@@ -150,5 +153,19 @@ public struct RunResult: Codable, Sendable, Equatable {
     /// How many findings have each verdict.
     public var totals: [Verdict: Int] {
         Dictionary(grouping: findings, by: \.verdict).mapValues(\.count)
+    }
+}
+
+/// The rule files a run applied: their directory, how it was found, and a SHA-256 over them (`Catalog.fingerprint`).
+public struct RuleSet: Codable, Sendable, Equatable {
+    public var directory: String
+    /// `--checks`, `$ROLLGATE_CHECKS`, `./checks` or `installed with rollgate`.
+    public var origin: String
+    public var sha256: String
+
+    public init(directory: String, origin: String, sha256: String) {
+        self.directory = directory
+        self.origin = origin
+        self.sha256 = sha256
     }
 }

@@ -68,7 +68,7 @@ enum MarkdownPlanSections {
                                 + "(UTF-8, comma-separated; dates in UTC).\n\n" + header, exports, noun: "file",
                                 budget: budget) { export in
             Markdown.row([
-                "\(export.step)", "`\(Markdown.text(export.file))`", Markdown.text(export.what),
+                "\(export.step)", Markdown.text(export.file), Markdown.text(export.what),
                 IndianNumberFormat.string(Double(export.rows)), export.rupees.map(IndianNumberFormat.rupees) ?? "—",
                 export.pricedAtDefault.map { IndianNumberFormat.string(Double($0)) } ?? "—",
                 !export.includedPersonalFields.isEmpty

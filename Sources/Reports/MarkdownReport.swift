@@ -11,6 +11,7 @@ public enum MarkdownReport {
 
     public static func render(_ run: RunResult) -> String {
         let head = headline(run) + "\n\n" + context(run) + "\n\n"
+            + (run.rules.map { "Rules: \(Markdown.escaped($0.directory)) (\(Markdown.escaped($0.origin))), sha256 `\($0.sha256)`\n\n" } ?? "")
         // Each smaller section may take an eighth of the budget; what failed takes the rest.
         var budget = maximumBytes - 1 - head.utf8.count
         func take(_ section: (Int) -> String) -> String {

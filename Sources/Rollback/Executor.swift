@@ -49,6 +49,7 @@ public enum RollbackRefusal: Error, Equatable, CustomStringConvertible {
     case approval(ApprovalProblem)
     case notRecommended(step: Int, reason: String)
     case lockHeld(RollbackLock.Holder)
+    case lockUnanswered(String)
 
     public var description: String {
         switch self {
@@ -56,6 +57,7 @@ public enum RollbackRefusal: Error, Equatable, CustomStringConvertible {
         case let .notRecommended(step, reason):
             "refused: rolling back step \(step) is not recommended (\(reason)); it needs --force and an approval"
         case .lockHeld(let holder): "refused: another rollback holds the lock: \(holder)"
+        case .lockUnanswered(let why): "refused: \(why)"
         }
     }
 }
@@ -141,6 +143,8 @@ public struct Executor: Sendable {
             }
         } catch let held as RollbackLock.Held {
             throw RollbackRefusal.lockHeld(held.holder)
+        } catch let unanswered as RollbackLock.Unanswered {
+            throw RollbackRefusal.lockUnanswered(unanswered.description)
         }
     }
 

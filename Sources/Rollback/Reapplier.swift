@@ -43,12 +43,14 @@ public enum ReapplyRefusal: Error, Equatable, CustomStringConvertible {
     case noBackup(step: Int)
     case wrongBackup(name: String, reason: String)
     case lockHeld(RollbackLock.Holder)
+    case lockUnanswered(String)
 
     public var description: String {
         switch self {
         case .noBackup(let step): "refused: no backup of step \(step) to re-apply from"
         case let .wrongBackup(name, reason): "refused: backup \(name) cannot be used: \(reason)"
         case .lockHeld(let holder): "refused: a rollback or re-apply holds the lock: \(holder)"
+        case .lockUnanswered(let why): "refused: \(why)"
         }
     }
 }
@@ -88,6 +90,8 @@ public struct Reapplier: Sendable {
             }
         } catch let held as RollbackLock.Held {
             throw ReapplyRefusal.lockHeld(held.holder)
+        } catch let unanswered as RollbackLock.Unanswered {
+            throw ReapplyRefusal.lockUnanswered(unanswered.description)
         }
     }
 

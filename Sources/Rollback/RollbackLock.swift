@@ -20,6 +20,22 @@ public struct RollbackLock: Sendable {
         public var holder: Holder
     }
 
+    /// The server did not answer a write of the lock document within `replyLimit`: another run's open transaction
+    /// holds it (a run stopped in the middle of a batch). MongoDB aborts such a transaction after
+    /// `transactionLifetimeLimitSeconds` (60 s by default), so a later attempt gets the lock. Nothing was changed.
+    public struct Unanswered: Error, Sendable, CustomStringConvertible {
+        public var seconds: Double
+        public var description: String {
+            "the server did not answer the rollback lock's write within \(seconds.formatted()) s: an open transaction of "
+                + "another run (one stopped mid-batch) holds the lock; MongoDB aborts it after "
+                + "transactionLifetimeLimitSeconds (60 s by default), so try again in a minute"
+        }
+    }
+
+    /// How long a write of the lock document may wait for its reply (the lock is a single small document). The
+    /// driver retries a write once after a timeout, so taking the lock gives up after about twice this.
+    public static let replyLimit: Duration = .seconds(15)
+
     /// This run's lock expired or was taken over while it worked: it must not write again. `holder` is who holds it
     /// now (nil when nobody does).
     public struct Lost: Error, Sendable, CustomStringConvertible {
@@ -46,18 +62,30 @@ public struct RollbackLock: Sendable {
     /// writes of `body` are fenced by `confirm`, which fails once the lock has expired or changed hands.
     public func holding<T: Sendable>(in pool: MongoPool, database: String, _ body: () async throws -> T) async throws -> T {
         let lock = self
-        if let holder = try await pool.run({ try lock.acquire($0.database(database)) }) { throw Held(holder: holder) }
+        // The lock's own writes (take, renew, release) never wait longer than `replyLimit` for a reply, whatever the
+        // data operations may: a lock document that another run's open transaction holds must not hang this run.
+        var settings = pool.settings
+        settings.operationTimeout = min(settings.operationTimeout ?? Self.replyLimit, Self.replyLimit)
+        settings.operationTimeoutSource = "the rollback lock's own limit"
+        let lockPool = try MongoPool(settings)
+        let started = ContinuousClock.now
+        do {
+            if let holder = try await lockPool.run({ try lock.acquire($0.database(database)) }) { throw Held(holder: holder) }
+        } catch let error as MongoError {
+            guard case .timeout = error else { throw error }
+            throw Unanswered(seconds: (ContinuousClock.now - started).inSeconds.rounded())
+        }
         let renewal = Task {
             while true {
                 do { try await Task.sleep(for: lock.ttl / 3) } catch { return }
-                _ = try? await pool.run { try lock.renew($0.database(database)) }
+                _ = try? await lockPool.run { try lock.renew($0.database(database)) }
             }
         }
         let result: Result<T, any Error>
         do { result = .success(try await body()) } catch { result = .failure(error) }
         renewal.cancel()
         await renewal.value
-        _ = try? await pool.run { try lock.release($0.database(database)) }
+        _ = try? await lockPool.run { try lock.release($0.database(database)) }
         return try result.get()
     }
 

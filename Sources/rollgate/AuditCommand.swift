@@ -22,8 +22,8 @@ struct AuditCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(help: ArgumentHelp("Directory of rule files.", valueName: "dir"))
-    var checks: String = "checks"
+    @Option(help: checksHelp)
+    var checks: String?
 
     @Option(help: ArgumentHelp("Steps to audit: 23, 20-23, 19,21,23 or all.", valueName: "steps"))
     var steps: String = "all"
@@ -68,7 +68,7 @@ struct AuditCommand: AsyncParsableCommand {
         try await reportingFailures {
             let started = Date()
             let clock = ContinuousClock.now
-            let catalog = try Catalog.load(directory: URL(fileURLWithPath: checks))
+            let catalog = try loadCatalog(checks)
             let selected = try StepSelection.parse(steps, available: catalog.stepNumbers)
             // The server is asked to stop a probe after --probe-timeout (maxTimeMS); the client waits --timeout longer,
             // so a server that ignores maxTimeMS, or stops answering, still cannot hold the audit.
@@ -81,10 +81,10 @@ struct AuditCommand: AsyncParsableCommand {
                                        now: started)
             let results = try await Auditor(catalog: catalog, pool: pool, database: connection.databaseName,
                                         options: options).run(steps: selected)
-            let run = RunResult(command: "audit", toolVersion: RollGate.configuration.version, startedAt: started,
+            let run = RunResult(command: "audit", toolVersion: RollGate.version, startedAt: started,
                                 seconds: clock.secondsElapsed, server: pool.settings.displayURI,
                                 database: connection.databaseName, expectation: expect.rawValue, failOn: failOn,
-                                steps: results)
+                                steps: results, rules: catalog.rules)
             let written = try ReportWriter.write(run, to: URL(fileURLWithPath: reportDir))
             print(StepLines.render(run))
             print("Reports: " + written.map(\.relativePath).joined(separator: ", "))

@@ -16,15 +16,16 @@ struct ChecksCommand: ParsableCommand {
             abstract: "Check the rule files: unknown keys, wrong types, bad filters, duplicate steps, dependencies.",
             discussion: "Exit 0 when every file loads, 2 with a file:line message for the first problem.")
 
-        @Argument(help: "Directory of rule files.")
-        var directory: String = "checks"
+        @Argument(help: checksHelp)
+        var directory: String?
 
         func run() throws {
             do {
-                let catalog = try Catalog.load(directory: URL(fileURLWithPath: directory))
+                let location = try CatalogLocation.find(flag: directory)
+                let catalog = try location.load()
                 let probes = catalog.steps.reduce(0) { $0 + $1.probes.count }
                 let examples = catalog.steps.reduce(0) { $0 + $1.examples.count }
-                print("\(directory): \(catalog.steps.count) rule files, steps "
+                print("\(location.directory.relativePath): \(catalog.steps.count) rule files, steps "
                     + "\(catalog.stepNumbers.map(String.init).joined(separator: ", ")); \(probes) probes, "
                     + "\(examples) examples: OK")
             } catch {

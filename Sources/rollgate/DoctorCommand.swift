@@ -1,4 +1,5 @@
 import ArgumentParser
+import Catalog
 import Doctor
 import Foundation
 import Mongo
@@ -20,12 +21,19 @@ struct DoctorCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
 
+    @Option(help: checksHelp)
+    var checks: String?
+
     func run() async throws {
         try await reportingFailures {
             let pool = try connection.makePool()
             let database = connection.databaseName
             var report = try await pool.run { client in try Doctor.examine(client, database: database) }
             report.server = pool.settings.displayURI
+            if let location = try? CatalogLocation.find(flag: checks) {
+                report.catalog = "\(location.directory.relativePath) (\(location.origin.rawValue))"
+                report.catalogSHA256 = Catalog.fingerprint(directory: location.directory)
+            }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -39,7 +47,10 @@ struct DoctorCommand: AsyncParsableCommand {
 
     static func text(_ report: DoctorReport) -> String {
         var lines = ["RollGate doctor", "  server    \(report.server)", "  version   \(report.version)",
-                     "  topology  \(report.topology)", "", "Features RollGate relies on:"]
+                     "  topology  \(report.topology)",
+                     "  catalog   " + (report.catalog.map { "\($0), sha256 \(report.catalogSHA256 ?? "unreadable")" }
+                         ?? "none found (pass --checks DIR or set $ROLLGATE_CHECKS)"),
+                     "", "Features RollGate relies on:"]
         for feature in report.features {
             lines.append("  \(feature.available ? "ok  " : "FAIL") \(feature.name.padding(toLength: 15, withPad: " ", startingAt: 0)) \(feature.detail)")
         }

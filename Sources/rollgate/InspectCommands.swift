@@ -13,12 +13,12 @@ struct StatusCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(help: ArgumentHelp("Directory of rule files.", valueName: "dir"))
-    var checks: String = "checks"
+    @Option(help: checksHelp)
+    var checks: String?
 
     func run() async throws {
         try await reportingFailures {
-            let catalog = try Catalog.load(directory: URL(fileURLWithPath: checks))
+            let catalog = try loadCatalog(checks)
             let pool = try connection.makePool()
             let database = connection.databaseName
             let (entries, recent, lock, backups) = try await pool.run { client in
@@ -118,12 +118,12 @@ struct DetailsCommand: AsyncParsableCommand {
     @Argument(help: "The step.")
     var step: Int
 
-    @Option(help: ArgumentHelp("Directory of rule files.", valueName: "dir"))
-    var checks: String = "checks"
+    @Option(help: checksHelp)
+    var checks: String?
 
     func run() async throws {
         try await reportingFailures {
-            let catalog = try Catalog.load(directory: URL(fileURLWithPath: checks))
+            let catalog = try loadCatalog(checks)
             guard let rule = catalog.step(step) else {
                 _ = try StepSelection.parse(String(step), available: catalog.stepNumbers)
                 return

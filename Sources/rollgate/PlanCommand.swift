@@ -12,8 +12,8 @@ struct PlanOptionsGroup: ParsableArguments {
                                  valueName: "steps"))
     var steps: String
 
-    @Option(help: ArgumentHelp("Directory of rule files.", valueName: "dir"))
-    var checks: String = "checks"
+    @Option(help: checksHelp)
+    var checks: String?
 
     @Option(help: ArgumentHelp("Who is planning, for the history entry. Default: $USER.", valueName: "name"))
     var `operator`: String?
@@ -76,7 +76,7 @@ func runPlan(connection: ConnectionOptions, options: PlanOptionsGroup, command: 
     try await reportingFailures {
         let started = Date()
         let clock = ContinuousClock.now
-        let catalog = try Catalog.load(directory: URL(fileURLWithPath: options.checks))
+        let catalog = try loadCatalog(options.checks)
         let selected = try StepSelection.parse(options.steps, available: catalog.stepNumbers)
         let pool = try connection.makePool()
         try await pool.run { try $0.ping() }
@@ -95,10 +95,11 @@ func runPlan(connection: ConnectionOptions, options: PlanOptionsGroup, command: 
                                               now: started, directory: directory,
                                               includePersonalData: options.includePersonalData)
         }
-        let result = RunResult(command: command, toolVersion: RollGate.configuration.version, startedAt: started,
+        let result = RunResult(command: command, toolVersion: RollGate.version, startedAt: started,
                                seconds: elapsed, server: pool.settings.displayURI, database: connection.databaseName,
                                expectation: "applied", failOn: .error,
-                               steps: plan.map { PlanFindings.stepResult($0, catalog: catalog) }, plan: plan, exports: exports)
+                               steps: plan.map { PlanFindings.stepResult($0, catalog: catalog) }, plan: plan, exports: exports,
+                               rules: catalog.rules)
         let written = try ReportWriter.write(result, to: URL(fileURLWithPath: options.reportDir))
         print(PlanText.render(plan))
         if let exports { print(PlanText.render(exports: exports)) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Catalog
 import Foundation
 import Logging
 
@@ -11,11 +12,25 @@ struct RollGate: AsyncParsableCommand {
             Exit codes: 0 all gating checks pass; 1 findings at or above --fail-on; 2 invalid input; \
             3 environment failure (cannot connect, server error, timeout); 4 refused.
             """,
-        version: "0.1.0",
+        version: versionText,
         subcommands: [AuditCommand.self, PlanCommand.self, RollbackCommand.self, ReapplyCommand.self, EmergencyCommand.self,
                       StatusCommand.self, HistoryCommand.self, DetailsCommand.self, EvidenceCommand.self, BackupsCommand.self,
                       ChecksCommand.self, SeedCommand.self, DoctorCommand.self]
     )
+}
+
+extension RollGate {
+    /// The tool's version, as the reports give it.
+    static let version = "0.1.0"
+
+    /// `rollgate --version`: the version, and the catalog a run from here would apply, with its SHA-256.
+    static var versionText: String {
+        guard let location = try? CatalogLocation.find(flag: nil) else {
+            return "rollgate \(version)\ncatalog: none found (pass --checks DIR or set $ROLLGATE_CHECKS)"
+        }
+        let sha = Catalog.fingerprint(directory: location.directory) ?? "unreadable"
+        return "rollgate \(version)\ncatalog: \(location.directory.relativePath) (\(location.origin.rawValue)), sha256 \(sha)"
+    }
 }
 
 /// Entry point: parses, runs, and maps every failure to RollGate's documented exit codes. swift-argument-parser

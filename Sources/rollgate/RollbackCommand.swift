@@ -89,7 +89,7 @@ struct RollbackCommand: AsyncParsableCommand {
     func run() async throws {
         if dryRun { return try await runPlan(connection: connection, options: plan, command: "rollback --dry-run") }
         try await reportingFailures {
-            let catalog = try Catalog.load(directory: URL(fileURLWithPath: plan.checks))
+            let catalog = try loadCatalog(plan.checks)
             let steps = try StepSelection.parse(plan.steps, available: catalog.stepNumbers)
             let approvals = try execution.approvals()
             let request = RollbackRequest(
@@ -123,8 +123,8 @@ struct EmergencyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Why, for the history.", valueName: "text"))
     var reason: String?
 
-    @Option(help: ArgumentHelp("Directory of rule files.", valueName: "dir"))
-    var checks: String = "checks"
+    @Option(help: checksHelp)
+    var checks: String?
 
     @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where to write the reports.", valueName: "dir"))
     var reportDir: String = "reports"
@@ -137,7 +137,7 @@ struct EmergencyCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let catalog = try Catalog.load(directory: URL(fileURLWithPath: checks))
+            let catalog = try loadCatalog(checks)
             let steps = (23...30).filter { (includeIndexes || $0 != 30) && (include29 || $0 != 29) && catalog.step($0) != nil }
             let approvals = try execution.approvals()
             let request = RollbackRequest(
@@ -178,10 +178,11 @@ func execute(_ request: RollbackRequest, catalog: Catalog, connection: Connectio
         let database = connection.databaseName
         health = try await pool.run { try HealthCheck.run($0.database(database)) }
     }
-    let run = RunResult(command: command, toolVersion: RollGate.configuration.version, startedAt: started,
+    let run = RunResult(command: command, toolVersion: RollGate.version, startedAt: started,
                         seconds: clock.secondsElapsed, server: pool.settings.displayURI, database: connection.databaseName,
                         expectation: "rolled-back", failOn: .error,
-                        steps: outcomes.map { ExecutionFindings.stepResult($0, request: request, catalog: catalog, at: started) })
+                        steps: outcomes.map { ExecutionFindings.stepResult($0, request: request, catalog: catalog, at: started) },
+                        rules: catalog.rules)
     var written = try ReportWriter.write(run, to: URL(fileURLWithPath: reportDir))
     // One sealed evidence file per step that changed data: `rollgate evidence verify FILE` checks it.
     for evidence in outcomes.compactMap(\.evidence) {

@@ -69,7 +69,9 @@ import Testing
         let original = try FaultTests.snapshot(pool, db, ["orders"])
         let reports = try AuditCommandTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: reports) }
-        let arguments = ["rollback", "19", "--operator", "asha", "--lock-ttl", "5", "--transaction-limit", "0",
+        // `--no-transactions`: paused inside a batch transaction, the run would hold the lock document in it, and the
+        // test server never aborts such a transaction (MongoDB does after 60 s); that case has its own test below.
+        let arguments = ["rollback", "19", "--operator", "asha", "--lock-ttl", "5", "--no-transactions",
                          "--checks", Self.checks, "--report-dir", reports.path]
         let environment = ["ROLLGATE_URI": server.uri, "ROLLGATE_DB": db]
 
@@ -107,6 +109,42 @@ import Testing
         let reapply = try RollGateProcess.run(["reapply", "19", "--operator", "asha"], environment: environment)
         #expect(reapply.status == 0 && reapply.stdout.contains(" + ") && reapply.stdout.contains(" 0 conflicts"), "\(reapply)")
         #expect(try FaultTests.snapshot(pool, db, ["orders"]) == original, "both runs' backups restore every order")
+    }
+
+    /// A lock document that another run's open transaction holds (a run stopped mid-batch) cannot hang a run: the
+    /// lock's write gets no answer (the test server retries it for as long as the transaction lives; MongoDB until
+    /// it aborts the transaction after 60 s), and the run is refused within twice the lock's 15-s reply limit (the
+    /// driver retries the write once), exit 4, nothing changed.
+    @Test(.enabled(if: PrivateServer.isAvailable, PrivateServer.skipReason))
+    func aLockDocumentHeldByAnOpenTransactionIsRefusedInBoundedTime() throws {
+        let server = try PrivateServer()
+        let db = "earlybird"
+        try FaultTests.seed(server, db, orders: 300)
+        let pool = try server.pool()
+        let original = try FaultTests.snapshot(pool, db, ["orders"])
+        struct LeaveItOpen: Error {}
+        nonisolated(unsafe) var result: RollGateProcess.Result?
+        #expect(throws: LeaveItOpen.self) {
+            try pool.withClient { client in
+                let session = try client.startSession()
+                _ = try session.withTransaction { session in
+                    try client.database(db).collection("admin").insertMany(
+                        [["_id": "rollback-lock", "run_id": "stopped-run", "owner": "someone",
+                          "expires_at": .date(Date().addingTimeInterval(-60))]], session: session)
+                    result = try RollGateProcess.run(
+                        ["rollback", "19", "--operator", "asha", "--checks", Self.checks, "--report-dir",
+                         FileManager.default.temporaryDirectory.appendingPathComponent("rollgate-lock-\(UUID())").path],
+                        environment: ["ROLLGATE_URI": server.uri, "ROLLGATE_DB": db])
+                    throw LeaveItOpen()  // aborts the transaction
+                }
+            }
+        }
+        let run = try #require(result)
+        #expect(run.status == 4, "\(run)")
+        #expect(run.stderr.contains("did not answer the rollback lock's write within") && run.stderr.contains("try again"),
+                "\(run)")
+        #expect(run.seconds < 45, "bounded by the lock's reply limit: \(run.seconds) s")
+        #expect(try FaultTests.snapshot(pool, db, ["orders"]) == original, "nothing changed")
     }
 
     static func savedBatches(_ pool: MongoPool, _ db: String, step: Int) throws -> Int64 {
