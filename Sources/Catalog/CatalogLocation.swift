@@ -17,6 +17,11 @@ public struct CatalogLocation: Sendable, Equatable {
 
     public static let environmentVariable = "ROLLGATE_CHECKS"
 
+    public init(directory: URL, origin: Origin) {
+        self.directory = directory
+        self.origin = origin
+    }
+
     /// The catalog to use. A directory named by the flag or the variable is used as given (a wrong one fails to load,
     /// naming it); the other two only when they exist. Throws `noCatalog`, naming where it looked, when none does.
     public static func find(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment,

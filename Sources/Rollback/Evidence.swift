@@ -73,6 +73,8 @@ public struct Evidence: Codable, Sendable, Equatable {
     public var namedBackups: [String]
     public var verification: [String]
     public var message: String
+    /// The rule files the rollback applied, with their SHA-256.
+    public var rules: RuleSet?
 }
 
 /// An evidence file: the evidence and the SHA-256 over its canonical JSON (sorted keys, ISO 8601 dates).
@@ -154,7 +156,7 @@ public struct SealedEvidence: Codable, Sendable, Equatable {
 extension Evidence {
     /// The evidence of a step that changed data, with its removals counted from the step's backup.
     static func of(_ outcome: StepOutcome, rule: StepRule, request: RollbackRequest, approval: Approval?, runId: String,
-                   database: MongoDatabase, startedAt: Date) throws -> Evidence? {
+                   database: MongoDatabase, startedAt: Date, rules: RuleSet?) throws -> Evidence? {
         guard let backupName = outcome.backup else { return nil }
         let store = BackupStore(database: database, name: backupName)
         let manifest = try store.manifest().flatMap(Manifest.init)
@@ -204,7 +206,7 @@ extension Evidence {
             backup: BackupRecord(collection: backupName, checksum: manifest?.checksum ?? "", entries: outcome.backupDocuments,
                                  complete: manifest?.complete ?? false, personalDataFields: personalFields),
             namedBackups: rule.rollback.backups.compactMap(\.name), verification: outcome.verification.map(\.description),
-            message: outcome.message)
+            message: outcome.message, rules: rules)
     }
 }
 

@@ -183,9 +183,11 @@ public struct Executor: Sendable {
             }
             if recorded.backup != nil {
                 // The evidence is counted from the backup; if that fails, the step's history is still recorded.
+                let rules = catalog.rules
                 let built = await pool.runCapturing { [recorded] client in
                     try Evidence.of(recorded, rule: step, request: request, approval: approval, runId: lock.runId,
-                                    database: client.database(database), startedAt: history.startedAt).map(SealedEvidence.init)
+                                    database: client.database(database), startedAt: history.startedAt, rules: rules)
+                        .map(SealedEvidence.init)
                 }
                 switch built {
                 case .success(let evidence): recorded.evidence = evidence

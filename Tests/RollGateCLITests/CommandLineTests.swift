@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import Mongo
 import TestSupport
@@ -116,5 +117,22 @@ struct ServerCommandLineTests {
                                             "--state", "defects", "--drop", "--as-of", "2026-01-31"])
         #expect(text.status == 0, "\(text)")
         #expect(text.stdout.contains("as of 2026-01-31") && text.stdout.contains("Planted defects:"), "\(text)")
+    }
+
+    /// `--version` names the catalog a run from here would apply, with its SHA-256; without one anywhere, a command
+    /// that needs it exits 2 saying where it looked.
+    @Test func versionNamesTheCatalogAndNoCatalogIsInvalidInput() throws {
+        let version = try RollGateProcess.run(["--version"], currentDirectory: AuditCommandTests.root)
+        let sha = try #require(Catalog.fingerprint(directory: AuditCommandTests.root.appendingPathComponent("checks")))
+        #expect(version.status == 0 && version.stdout.contains("catalog: checks (./checks), sha256 \(sha)"), "\(version)")
+        let variable = try RollGateProcess.run(["--version"], environment: ["ROLLGATE_CHECKS": AuditCommandTests.checks],
+                                               currentDirectory: FileManager.default.temporaryDirectory)
+        #expect(variable.stdout.contains("($ROLLGATE_CHECKS), sha256 \(sha)"), "\(variable)")
+
+        // From a directory without checks/, and no catalog installed beside the built executable.
+        let nowhere = try RollGateProcess.run(["plan", "23", "--uri", "mongodb://127.0.0.1:9", "--timeout", "1"],
+                                              currentDirectory: FileManager.default.temporaryDirectory)
+        #expect(nowhere.status == 2 && nowhere.stderr.contains("no rule files found (looked in ")
+                && nowhere.stderr.contains("pass --checks DIR or set $ROLLGATE_CHECKS"), "\(nowhere)")
     }
 }

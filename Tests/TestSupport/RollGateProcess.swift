@@ -16,13 +16,16 @@ public struct RollGateProcess {
             .appendingPathComponent("rollgate")
     }
 
-    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    public static func run(_ arguments: [String], environment: [String: String] = [:],
+                           currentDirectory: URL? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["ROLLGATE_URI"] = nil
         env["ROLLGATE_DB"] = nil
+        env["ROLLGATE_CHECKS"] = nil
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let out = Pipe(), err = Pipe()
