@@ -10,6 +10,12 @@ cd "$(dirname "$0")/.."
 command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
 scratch="${PACKAGE_SCRATCH_PATH:-.build-package}"
 
+# Linking Foundation's URLSession statically needs libcurl's development files (the binary then needs libcurl4).
+if ! dpkg-query -W -f='${Status}' libcurl4-openssl-dev 2>/dev/null | grep -q "install ok installed"; then
+  echo "package: installing libcurl4-openssl-dev" >&2
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libcurl4-openssl-dev >/dev/null
+fi
 echo "package: building rollgate (release, static Swift runtime)" >&2
 swift build -c release --product rollgate --static-swift-stdlib --scratch-path "$scratch" >&2
 binary="$scratch/release/rollgate"
@@ -38,13 +44,15 @@ COPYRIGHT
 
 # The man page, from the command's own help (swift-argument-parser's generate-manual plugin).
 echo "package: generating the man page" >&2
-swift package --scratch-path "$scratch" plugin --allow-writing-to-directory "$work/man" generate-manual \
-  --multi-page=false --output-directory "$work/man" --authors "RollGate engineers" >&2
+swift build --scratch-path "$scratch" --product generate-manual >&2
+mkdir -p "$work/man"
+"$scratch/debug/generate-manual" "$binary" --authors "RollGate engineers" --output-directory "$work/man" >&2
 gzip -9n -c "$work/man/rollgate.1" > "$root/usr/share/man/man1/rollgate.1.gz"
 "$binary" --generate-completion-script bash > "$root/usr/share/bash-completion/completions/rollgate"
 "$binary" --generate-completion-script zsh > "$root/usr/share/zsh/vendor-completions/_rollgate"
 
 # Depends: the Debian package of every shared library the binary links, at least the version built against.
+# (Foundation's URLSession, used by the HTTP checks, needs libcurl4.)
 depends=()
 owner() {  # the package that owns a library, under any of its names (Debian 12 records some under /lib only)
   local real; real="$(readlink -f "$1")"
@@ -57,7 +65,10 @@ while read -r library; do
   package="$(owner "$library")" || { echo "package: no Debian package owns $library" >&2; exit 1; }
   upstream="$(dpkg-query -W -f='${Version}' "$package" | sed -E 's/^[0-9]+://; s/-[^-]*$//')"
   depends+=("$package (>= $upstream)")
-done < <(ldd "$binary" | awk '/=> \// {print $3}' | sort -u)
+done < <(  # the libraries the binary itself names (NEEDED), not what they pull in: their packages depend on that
+  for needed in $(objdump -p "$binary" | awk '/NEEDED/ {print $2}'); do
+    ldd "$binary" | awk -v lib="$needed" '$1 == lib && $3 ~ /^\// {print $3} $1 ~ "/" lib "$" {print $1}'
+  done | sort -u)
 if ldd "$root/usr/bin/rollgate" | grep -qi swift; then
   echo "package: the binary still links a Swift library:" >&2; ldd "$root/usr/bin/rollgate" | grep -i swift >&2; exit 1
 fi

@@ -7,7 +7,7 @@ import Logging
 struct RollGate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollgate",
-        abstract: "Audit and roll back the EarlyBird database changes of steps 19–30.",
+        abstract: "Audit and roll back the EarlyBird database changes of steps 19 to 30.",
         discussion: """
             Exit codes: 0 all gating checks pass; 1 findings at or above --fail-on; 2 invalid input; \
             3 environment failure (cannot connect, server error, timeout); 4 refused.
