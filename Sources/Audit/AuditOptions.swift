@@ -82,8 +82,4 @@ struct FindingMaker {
     }
 }
 
-/// `1234567` → `1,234,567`, for measured texts.
-func grouped(_ n: Int) -> String {
-    n.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
-}
 

@@ -169,3 +169,8 @@ public struct RuleSet: Codable, Sendable, Equatable {
         self.sha256 = sha256
     }
 }
+
+/// `1234567` → `1,234,567`: how every count RollGate prints is grouped (terminal, findings, evidence).
+public func grouped(_ n: Int) -> String {
+    n.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
+}

@@ -1,3 +1,4 @@
+import Findings
 import Foundation
 import Mongo
 
@@ -48,13 +49,8 @@ public enum EvidenceVerifier {
             : Check(passed: false, line: "backup: \(backup.collection) manifest says \(manifest.checksum), the evidence \(backup.checksum)"))
         let computed = try store.checksum(of: manifest)
         checks.append(computed.text == backup.checksum && computed.count == backup.entries
-            ? Check(passed: true, line: "backup: its \(computed.count.grouped) entries hash to \(computed.text), as recorded")
-            : Check(passed: false, line: "backup: its entries hash to \(computed.text) (\(computed.count.grouped) entries), the evidence says \(backup.checksum) (\(backup.entries.grouped)): the backup was altered"))
+            ? Check(passed: true, line: "backup: its \(grouped(computed.count)) entries hash to \(computed.text), as recorded")
+            : Check(passed: false, line: "backup: its entries hash to \(computed.text) (\(grouped(computed.count)) entries), the evidence says \(backup.checksum) (\(grouped(backup.entries))): the backup was altered"))
         return checks
     }
-}
-
-private extension Int {
-    /// `4316` → `4,316`, as every count RollGate prints.
-    var grouped: String { formatted(.number.locale(Locale(identifier: "en_US"))) }
 }

@@ -253,4 +253,3 @@ enum PlanText {
     }
 }
 
-func grouped(_ n: Int) -> String { Terminal.count(n) }

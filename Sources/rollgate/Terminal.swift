@@ -1,3 +1,4 @@
+import Findings
 import Foundation
 
 /// Writing to the terminal: errors and progress go to stderr, results to stdout.
@@ -18,9 +19,7 @@ enum Terminal {
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
     /// `1234567` → `1,234,567`.
-    static func count(_ n: Int) -> String {
-        n.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
-    }
+    static func count(_ n: Int) -> String { grouped(n) }
 }
 
 /// A one-line progress bar on stderr, redrawn at most ten times a second; silent when stderr is not a terminal.
