@@ -29,12 +29,6 @@ final class OwnedBSON {
 
     func decode() throws(MongoError) -> BSONDocument { try LibBSON.decode(pointer) }
 
-    /// The document's raw bytes (little-endian length prefix included).
-    var bytes: UnsafeRawBufferPointer {
-        let data = bson_get_data(pointer)!
-        let length = Int(UInt32(littleEndian: UnsafeRawPointer(data).loadUnaligned(as: UInt32.self)))
-        return UnsafeRawBufferPointer(start: data, count: length)
-    }
 }
 
 enum LibBSON {
@@ -45,6 +39,9 @@ enum LibBSON {
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: 128)
         defer { raw.deallocate() }
         let reply = OpaquePointer(raw)
+        // An empty inline document: safe to destroy even when `body` throws before libmongoc fills it (a zeroed
+        // `bson_t` reads as heap-allocated, and destroying it would free this storage).
+        bson_init(reply)
         let result: T
         do {
             result = try body(reply)
