@@ -72,7 +72,7 @@ extension History {
     static func recordPurge(_ decision: BackupPurge.Decision, forced: Bool, run: Run, in database: MongoDatabase) throws {
         var entry: BSONDocument = [
             "type": "rollback", "run_id": .string(run.id), "timestamp": .date(Date()), "operator": .string(run.operator_),
-            "step": .int32(Int32(decision.step)), "mode": "purge", "status": "purged",
+            "step": .int32(Int32(decision.step)), "mode": .string(RunMode.purge.rawValue), "status": "purged",
             "backup": ["collection": .string(decision.backup), "checksum": .string(decision.checksum),
                        "created_at": .date(decision.createdAt)],
             "forced": .bool(forced),

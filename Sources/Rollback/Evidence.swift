@@ -195,7 +195,7 @@ extension Evidence {
         }
         let personalFields = removed.flatMap { $0.fields.filter { $0.personalData && $0.documents > 0 }.map { "\($0.name)" } }
         return Evidence(
-            format: currentFormat, step: rule.step, title: rule.title, status: outcome.status.rawValue, mode: request.mode,
+            format: currentFormat, step: rule.step, title: rule.title, status: outcome.status.rawValue, mode: request.mode.rawValue,
             runId: runId, operator: request.operator_, reason: request.reason, database: database.name,
             startedAt: startedAt, finishedAt: Date(),
             approval: approval.map {

@@ -33,7 +33,7 @@ public enum EvidenceVerifier {
 
         guard let backup = evidence.backup else { return checks }
         guard try database.collectionNames().contains(backup.collection) else {
-            let purge = try database.collection(History.collection).find(["mode": "purge", "backup.collection": .string(backup.collection)]).next()
+            let purge = try database.collection(History.collection).find(["mode": .string(RunMode.purge.rawValue), "backup.collection": .string(backup.collection)]).next()
             let why = purge.map { "purged on \($0["timestamp"]?.dateValue?.formatted(.iso8601) ?? "?") by \($0["operator"]?.stringValue ?? "?") (rollgate backups purge)" }
                 ?? "dropped outside RollGate"
             checks.append(Check(passed: false, line: "backup: \(backup.collection) is gone: \(why); its checksum cannot be checked"))

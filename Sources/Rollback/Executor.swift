@@ -20,7 +20,7 @@ public struct RollbackRequest: Sendable {
     /// larger ones run one update per operation, whose filter makes a rerun safe.
     public var transactionLimit: Int
     /// `execute`, or `emergency` for the emergency procedure (which continues past failures).
-    public var mode: String
+    public var mode: RunMode
     /// Where the server has transactions, commit each batch (with its lock renewal) as one; false runs the batches
     /// without, fenced by the renewal before each.
     public var useTransactions: Bool
@@ -29,7 +29,7 @@ public struct RollbackRequest: Sendable {
 
     public init(steps: [Int], operator_: String, reason: String? = nil, approvals: [Approval] = [], force: Bool = false,
                 confirmManual: Bool = false, lockTTL: Duration = .seconds(300), transactionLimit: Int = 10_000,
-                mode: String = "execute", useTransactions: Bool = true, approvalFileSHA256: String? = nil) {
+                mode: RunMode = .execute, useTransactions: Bool = true, approvalFileSHA256: String? = nil) {
         self.steps = steps
         self.operator_ = operator_
         self.reason = reason
@@ -130,7 +130,7 @@ public struct Executor: Sendable {
             case .success(nil): break
             case .failure(let refusal):
                 // A normal rollback refuses before anything changes; the emergency procedure skips the step.
-                guard request.mode == "emergency" else { throw refusal }
+                guard request.mode == .emergency else { throw refusal }
                 problems[step.step] = refusal
             }
         }
@@ -203,7 +203,7 @@ public struct Executor: Sendable {
                 throw RollbackInterrupted(cause: error, step: step.step, backup: backup)
             }
             outcomes.append(recorded)
-            if recorded.status == .failed, request.mode != "emergency" { break }
+            if recorded.status == .failed, request.mode != .emergency { break }
         }
         return outcomes
     }

@@ -13,10 +13,10 @@ public enum History {
         public var id: String
         public var operator_: String
         public var reason: String?
-        public var mode: String
+        public var mode: RunMode
         public var startedAt: Date
 
-        public init(id: String = UUID().uuidString.lowercased(), operator_: String, reason: String?, mode: String,
+        public init(id: String = UUID().uuidString.lowercased(), operator_: String, reason: String?, mode: RunMode,
                     startedAt: Date = Date()) {
             self.id = id
             self.operator_ = operator_
@@ -31,7 +31,7 @@ public enum History {
         let entries: [BSONDocument] = plan.map { step in
             var entry: BSONDocument = [
                 "type": "rollback", "run_id": .string(run.id), "timestamp": .date(run.startedAt),
-                "operator": .string(run.operator_), "step": .int32(Int32(step.step)), "mode": .string(run.mode),
+                "operator": .string(run.operator_), "step": .int32(Int32(step.step)), "mode": .string(run.mode.rawValue),
                 "status": .string(step.blockers.isEmpty ? "planned" : "blocked"),
                 "records_affected": .array(step.operations.map { operation in
                     ["collection": .string(operation.collection), "operation": .string(operation.description),
@@ -55,7 +55,7 @@ public enum History {
         let id = BSON.string("\(run.id)-\(step)")
         try database.collection(collection).insertMany([[
             "_id": id, "type": "rollback", "run_id": .string(run.id), "timestamp": .date(run.startedAt),
-            "operator": .string(run.operator_), "step": .int32(Int32(step)), "mode": .string(run.mode),
+            "operator": .string(run.operator_), "step": .int32(Int32(step)), "mode": .string(run.mode.rawValue),
             "status": "in-progress",
         ]])
         return id
@@ -66,7 +66,7 @@ public enum History {
                                        in database: MongoDatabase) throws {
         var entry: BSONDocument = [
             "type": "rollback", "run_id": .string(run.id), "timestamp": .date(run.startedAt),
-            "operator": .string(run.operator_), "step": .int32(Int32(outcome.step)), "mode": .string(run.mode),
+            "operator": .string(run.operator_), "step": .int32(Int32(outcome.step)), "mode": .string(run.mode.rawValue),
             "status": .string(outcome.status.rawValue),
             "records_affected": .array(outcome.operations.map { operation in
                 ["collection": .string(operation.collection), "operation": .string(operation.description),
@@ -101,7 +101,7 @@ public enum History {
     public static func recordLockLost(_ lost: LockLostDuringStep, run: Run, entry id: BSON, in database: MongoDatabase) throws {
         var entry: BSONDocument = [
             "type": "rollback", "run_id": .string(run.id), "timestamp": .date(run.startedAt),
-            "operator": .string(run.operator_), "step": .int32(Int32(lost.step)), "mode": .string(run.mode),
+            "operator": .string(run.operator_), "step": .int32(Int32(lost.step)), "mode": .string(run.mode.rawValue),
             "status": "lock-lost", "message": .string(lost.description),
         ]
         if let holder = lost.lost.holder { entry["lock_taken_by"] = .string(holder.runId) }
@@ -122,7 +122,7 @@ public enum History {
     public static func recordReapply(_ outcome: ReapplyOutcome, run: Run, in database: MongoDatabase) throws {
         var entry: BSONDocument = [
             "type": "rollback", "run_id": .string(run.id), "timestamp": .date(run.startedAt),
-            "operator": .string(run.operator_), "step": .int32(Int32(outcome.step)), "mode": "reapply",
+            "operator": .string(run.operator_), "step": .int32(Int32(outcome.step)), "mode": .string(RunMode.reapply.rawValue),
             "status": .string(outcome.conflicts == 0 ? "reapplied" : "reapplied-with-conflicts"),
             "backup": ["collection": .string(outcome.backups.first ?? "")],
             "backups": .array(outcome.backups.map(BSON.string)),
@@ -135,4 +135,17 @@ public enum History {
         if let reason = run.reason { entry["reason"] = .string(reason) }
         try database.collection(collection).insertMany([entry])
     }
+}
+
+/// What a run does, as its history entries and evidence record it.
+public enum RunMode: String, Codable, Sendable {
+    /// `rollgate rollback`
+    case execute
+    /// `rollgate emergency`: goes on past a failed or refused step
+    case emergency
+    /// `rollgate plan`, `rollback --dry-run`
+    case dryRun = "dry-run"
+    case reapply
+    /// `rollgate backups purge`
+    case purge
 }

@@ -99,7 +99,7 @@ struct BackupsPurgeCommand: AsyncParsableCommand {
             do {
                 decisions = try await BackupPurge(pool: pool, database: connection.databaseName).run(
                     before: cutoff, force: force, dryRun: dryRun,
-                    run: History.Run(operator_: `operator`, reason: reason, mode: "purge"))
+                    run: History.Run(operator_: `operator`, reason: reason, mode: .purge))
             } catch let held as RollbackLock.Held {
                 Terminal.error("rollgate: refused: a rollback or re-apply holds the lock: \(held.holder)")
                 throw ExitStatus.refused.exitCode

@@ -85,7 +85,7 @@ func runPlan(connection: ConnectionOptions, options: PlanOptionsGroup, command: 
                                      options: PlanOptions(now: started)).plan(steps: selected)
         let elapsed = clock.secondsElapsed
         if !options.noHistory {
-            let run = History.Run(operator_: options.operatorName, reason: options.reason, mode: "dry-run", startedAt: started)
+            let run = History.Run(operator_: options.operatorName, reason: options.reason, mode: .dryRun, startedAt: started)
             let database = connection.databaseName
             try await pool.run { try History.recordPlan(plan, run: run, seconds: elapsed, in: $0.database(database)) }
         }

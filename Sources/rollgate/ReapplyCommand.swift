@@ -52,7 +52,7 @@ struct ReapplyCommand: AsyncParsableCommand {
         try await reportingFailures {
             let pool = try connection.makePool(defaultOperationTimeout: ConnectionOptions.changingDataTimeout)
             try await pool.run { try $0.ping() }
-            let run = History.Run(operator_: `operator`, reason: reason, mode: "reapply")
+            let run = History.Run(operator_: `operator`, reason: reason, mode: .reapply)
             let outcome: ReapplyOutcome
             do {
                 outcome = try await Reapplier(pool: pool, database: connection.databaseName)

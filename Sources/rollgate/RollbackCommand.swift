@@ -144,7 +144,7 @@ struct EmergencyCommand: AsyncParsableCommand {
                 steps: steps, operator_: `operator`, reason: reason ?? "emergency rollback", approvals: approvals.approvals,
                 force: execution.force || includeIndexes || include29, confirmManual: execution.confirmManual,
                 lockTTL: execution.lock.ttl, transactionLimit: execution.transactionLimit,
-                mode: "emergency", useTransactions: !execution.lock.noTransactions, approvalFileSHA256: approvals.sha256)
+                mode: .emergency, useTransactions: !execution.lock.noTransactions, approvalFileSHA256: approvals.sha256)
             try await execute(request, catalog: catalog, connection: connection, reportDir: reportDir, command: "emergency")
         }
     }
@@ -174,7 +174,7 @@ func execute(_ request: RollbackRequest, catalog: Catalog, connection: Connectio
         throw ExitStatus.refused.exitCode
     }
     var health: HealthCheck.Result?
-    if request.mode == "emergency" {
+    if request.mode == .emergency {
         let database = connection.databaseName
         health = try await pool.run { try HealthCheck.run($0.database(database)) }
     }

@@ -73,7 +73,7 @@ struct ExecutorTests {
             let after = try await Self.snapshot(pool, database)
             #expect(after != before)
 
-            let run = History.Run(operator_: "asha", reason: "round trip back", mode: "reapply")
+            let run = History.Run(operator_: "asha", reason: "round trip back", mode: .reapply)
             for step in [19, 20, 21, 22, 23, 25, 26, 30] {
                 let outcome = try await Reapplier(pool: pool, database: database).run(step: step, backup: nil, overwrite: false, run: run)
                 #expect(outcome.conflicts == 0, "step \(step): \(outcome)")

@@ -137,7 +137,7 @@ struct PlannerTests {
     @Test func historyRecordsOneEntryPerPlannedStep() async throws {
         try await Self.withSeeded(.applied, orders: 300) { pool, database in
             let plan = try await Self.plan(pool, database, [20, 21])
-            let run = History.Run(operator_: "alice", reason: "test", mode: "dry-run")
+            let run = History.Run(operator_: "alice", reason: "test", mode: .dryRun)
             try await pool.run { try History.recordPlan(plan, run: run, seconds: 1, in: $0.database(database)) }
             let entries = try await pool.run {
                 try $0.database(database).collection("admin").find(["type": "rollback", "run_id": .string(run.id)]).toArray()
