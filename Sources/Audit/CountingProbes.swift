@@ -43,7 +43,7 @@ extension CountingProbe {
             var figures: [String: Double] = ["total": Double(total), "carrying": Double(carryingAll)]
             for (field, count) in zip(probe.fields, carrying) { figures["carrying.\(field)"] = Double(count) }
             let fieldList = probe.fields.joined(separator: ", ")
-            let scopeText = scope.isEmpty ? probe.collection : "\(probe.collection) matching \(describe(scope))"
+            let scopeText = scope.isEmpty ? probe.collection : "\(probe.collection) matching \(scope.displayText)"
 
             switch expectation {
             case .applied:
@@ -155,10 +155,6 @@ extension CountingProbe {
     }
 }
 
-/// A short rendering of a filter or update (relaxed Extended JSON) for measured texts and plans.
-public func describe(_ filter: BSONDocument) -> String {
-    (try? filter.extendedJSON(.relaxed)) ?? "\(filter.keys)"
-}
 
 /// Identifier values for details: strings as they are, others by type.
 func describeValue(_ value: BSON?) -> String? {

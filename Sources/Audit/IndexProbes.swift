@@ -8,7 +8,7 @@ enum IndexCheck {
     static func evaluate(_ probe: IndexProbe, indexes: [BSONDocument], maker: FindingMaker,
                          expectation: ExpectedState) -> Finding {
         let match = indexes.first { $0["key"]?.documentValue == probe.keys }
-        let pattern = describe(probe.keys)
+        let pattern = probe.keys.displayText
         switch expectation {
         case .rolledBack:
             return maker.make(FindingCode.indexMissing, verdict: match == nil ? .passed : .failed,
@@ -33,7 +33,7 @@ enum IndexCheck {
             if !differing.isEmpty {
                 return maker.make(FindingCode.indexOptions, verdict: .failed, severity: .warning,
                                   measured: "\(name) differs in \(differing.joined(separator: ", "))",
-                                  expected: describe(probe.options))
+                                  expected: probe.options.displayText)
             }
             return maker.make(FindingCode.indexMissing, verdict: .passed, measured: "\(name) on \(pattern)",
                               expected: "\(probe.name) on \(pattern)")

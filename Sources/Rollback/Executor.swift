@@ -1,4 +1,3 @@
-import Audit
 import Catalog
 import Findings
 import Foundation
@@ -451,7 +450,7 @@ struct StepExecutor {
     private func verify(backup: BackupStore?) throws -> [Verification] {
         try step.rollback.verify.map { rule in
             let found = try database.collection(rule.collection).count(rule.filter)
-            var result = Verification(collection: rule.collection, filter: describe(rule.filter), expected: rule.expect,
+            var result = Verification(collection: rule.collection, filter: rule.filter.displayText, expected: rule.expect,
                                       found: found, writtenDuring: 0, leftOver: found - rule.expect, samples: [])
             guard found > rule.expect, let backup else { return result }
             var remaining: [BSON: Bool] = [:]

@@ -1,4 +1,3 @@
-import Audit
 import Catalog
 import Findings
 import Foundation
@@ -267,11 +266,11 @@ extension PlannedOperation {
         switch operation {
         case let .unset(collection, filter, fields):
             return PlannedOperation(type: "unset", collection: collection,
-                                    description: "$unset \(fields.joined(separator: ", ")) where \(describe(filter))",
+                                    description: "$unset \(fields.joined(separator: ", ")) where \(filter.displayText)",
                                     documents: try count(collection, filter))
         case let .update(collection, filter, update):
             return PlannedOperation(type: "update", collection: collection,
-                                    description: "\(describe(update)) where \(describe(filter))",
+                                    description: "\(update.displayText) where \(filter.displayText)",
                                     documents: try count(collection, filter))
         case let .dropIndex(collection, name):
             let exists = try database.collection(collection).listIndexes().contains { $0["name"]?.stringValue == name }
