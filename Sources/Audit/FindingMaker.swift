@@ -1,0 +1,48 @@
+import Catalog
+import Findings
+import Foundation
+
+/// Stable finding codes (Docs/finding-codes.md).
+public enum FindingCode {
+    public static let schema = "RG-SCHEMA-001"
+    public static let indexMissing = "RG-INDEX-001"
+    public static let indexName = "RG-INDEX-002"
+    public static let indexOptions = "RG-INDEX-003"
+    public static let latency = "RG-LATENCY-001"
+    public static let plan = "RG-EXPLAIN-001"
+    public static let consistency = "RG-CONSISTENCY-001"
+    public static let integrity = "RG-INTEGRITY-001"
+    public static let format = "RG-FORMAT-001"
+    public static let httpProtected = "RG-HTTP-001"
+    public static let httpOpenAPI = "RG-HTTP-002"
+    public static let manual = "RG-MANUAL-001"
+    public static let probeError = "RG-PROBE-001"
+}
+
+/// Builds the findings of one probe with the step's facts filled in.
+struct FindingMaker {
+    let step: StepRule
+    let probe: ProbeRule
+
+    var severity: Severity { probe.severity ?? step.severity }
+
+    func make(_ code: String, check: String? = nil, title: String? = nil, verdict: Verdict,
+              severity: Severity? = nil, measured: String = "", expected: String = "", message: String = "",
+              figures: [String: Double] = [:], details: [String] = [], seconds: Double = 0) -> Finding {
+        Finding(code: code, step: step.step, check: check ?? probe.id, title: title ?? probe.title, verdict: verdict,
+                severity: severity ?? self.severity, measured: measured, expected: expected, message: message,
+                figures: figures, details: details, seconds: seconds)
+    }
+
+    /// The probe could not gather its facts: an error finding for this check; the run goes on.
+    func error(_ error: any Error, check: String? = nil, seconds: Double = 0) -> Finding {
+        make(FindingCode.probeError, check: check, verdict: .error, message: "probe could not run: \(error)",
+             seconds: seconds)
+    }
+
+    func skipped(_ reason: String, check: String? = nil, details: [String] = []) -> Finding {
+        make(FindingCode.manual, check: check, verdict: .skipped, message: reason, details: details)
+    }
+}
+
+
