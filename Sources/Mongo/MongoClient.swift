@@ -28,6 +28,7 @@ public final class MongoClient {
                            session: MongoSession? = nil) throws(MongoError) -> BSONDocument {
         let commandBSON = try OwnedBSON(command)
         let opts = try options(BSONDocument(), session: session)
+        defer { withExtendedLifetime((commandBSON, opts)) {} }  // alive until the C call has returned
         var error = bson_error_t()
         callStarted = .now
         let (ok, reply) = try LibBSON.withReply { (reply) throws(MongoError) in
@@ -80,6 +81,7 @@ public final class MongoClient {
     /// Encodes an options document, adding the session's id when there is one.
     func options(_ document: BSONDocument, session: MongoSession?) throws(MongoError) -> OwnedBSON {
         let owned = try OwnedBSON(document)
+        defer { withExtendedLifetime(owned) {} }  // alive until the C call has returned
         if let session {
             var error = bson_error_t()
             guard mongoc_client_session_append(session.raw, owned.pointer, &error) else { throw fail(error) }

@@ -20,6 +20,7 @@ public struct MongoCollection {
                       session: MongoSession? = nil) throws(MongoError) -> Int {
         let filterBSON = try OwnedBSON(filter)
         let opts = try client.options(options.document, session: session)
+        defer { withExtendedLifetime((filterBSON, opts)) {} }  // alive until the C call has returned
         var error = bson_error_t()
         client.callStarted = .now
         let (count, reply) = try withHandle { (handle) throws(MongoError) in
@@ -49,6 +50,7 @@ public struct MongoCollection {
                      session: MongoSession? = nil) throws(MongoError) -> MongoCursor {
         let filterBSON = try OwnedBSON(filter)
         let opts = try client.options(options.document, session: session)
+        defer { withExtendedLifetime((filterBSON, opts)) {} }  // alive until the C call has returned
         return try withHandle { (handle) throws(MongoError) in
             MongoCursor(raw: mongoc_collection_find_with_opts(handle, filterBSON.pointer, opts.pointer, nil)!,
                         client: client)
@@ -61,6 +63,7 @@ public struct MongoCollection {
                           session: MongoSession? = nil) throws(MongoError) -> MongoCursor {
         let pipelineBSON = try OwnedBSON(["pipeline": .array(pipeline)])
         let opts = try client.options(options.document, session: session)
+        defer { withExtendedLifetime((pipelineBSON, opts)) {} }  // alive until the C call has returned
         return try withHandle { (handle) throws(MongoError) in
             MongoCursor(raw: mongoc_collection_aggregate(handle, MONGOC_QUERY_NONE, pipelineBSON.pointer,
                                                          opts.pointer, nil)!,
@@ -92,6 +95,7 @@ public struct MongoCollection {
         let owned = try documents.map { (doc) throws(MongoError) in try OwnedBSON(doc) }
         var pointers: [OpaquePointer?] = owned.map(\.pointer)
         let opts = try client.options(["ordered": .bool(ordered)], session: session)
+        defer { withExtendedLifetime((owned, opts)) {} }  // alive until the C call has returned
         var error = bson_error_t()
         client.callStarted = .now
         let (ok, reply) = try withHandle { (handle) throws(MongoError) in
@@ -118,6 +122,7 @@ public struct MongoCollection {
                           session: MongoSession? = nil) throws(MongoError) -> BulkWriteResult {
         guard !models.isEmpty else { return BulkWriteResult() }
         let opts = try client.options(["ordered": .bool(ordered)], session: session)
+        defer { withExtendedLifetime(opts) {} }  // alive until the C call has returned
         return try withHandle { (handle) throws(MongoError) in
             let bulk = mongoc_collection_create_bulk_operation_with_opts(handle, opts.pointer)!
             defer { mongoc_bulk_operation_destroy(bulk) }
