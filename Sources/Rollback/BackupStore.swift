@@ -17,6 +17,11 @@ import Mongo
 /// changed only the checksum (a sum of SHA-256 digests; see `Checksum`).
 public struct BackupStore {
     public static let prefix = "rollback_backup_"
+
+    /// The names of every rollback backup in the database.
+    public static func names(in database: MongoDatabase) throws -> [String] {
+        try database.collectionNames().filter { $0.hasPrefix(prefix) }
+    }
     public static let manifestVersion = 3
     static let batchSize = 1_000
 

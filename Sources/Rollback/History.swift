@@ -111,6 +111,11 @@ public enum History {
     }
 
     /// The newest history entries first.
+    /// How many rollback history entries the database holds.
+    public static func count(in database: MongoDatabase) throws -> Int {
+        try database.collection(collection).count(["type": "rollback"])
+    }
+
     public static func entries(in database: MongoDatabase, limit: Int, step: Int? = nil) throws -> [BSONDocument] {
         var filter: BSONDocument = ["type": "rollback"]
         if let step { filter["step"] = .int32(Int32(step)) }

@@ -134,6 +134,11 @@ public struct RollbackLock: Sendable {
         ])
     }
 
+    /// Who holds the lock now (expired or not), or nil when nobody does.
+    public static func current(in database: MongoDatabase) throws -> Holder? {
+        try database.collection(History.collection).find(["_id": .string(id)]).next().map(holder)
+    }
+
     static func holder(_ lock: BSONDocument) -> Holder {
         Holder(owner: lock["owner"]?.stringValue ?? "?", runId: lock["run_id"]?.stringValue ?? "?",
                expires: lock["expires_at"]?.dateValue ?? .distantFuture)

@@ -23,18 +23,14 @@ struct StatusCommand: AsyncParsableCommand {
             let database = connection.databaseName
             let (entries, recent, lock, backups) = try await pool.run { client in
                 let db = client.database(database)
-                let admin = db.collection(History.collection)
-                return (try admin.count(["type": "rollback"]), try History.entries(in: db, limit: 5),
-                        try admin.find(["_id": .string(RollbackLock.id)]).next(),
-                        try db.collectionNames().filter { $0.hasPrefix(BackupStore.prefix) })
+                return (try History.count(in: db), try History.entries(in: db, limit: 5), try RollbackLock.current(in: db),
+                        try BackupStore.names(in: db))
             }
             let operations = catalog.steps.reduce(0) { $0 + $1.rollback.operations.count }
             print("total operations:         \(operations) (in \(catalog.steps.count) steps)")
             print("rollback history entries: \(entries)")
             print("available steps:          \(catalog.stepNumbers.map(String.init).joined(separator: ", "))")
-            print("lock:                     " + (lock.map {
-                "held by \($0["owner"]?.stringValue ?? "?") until \($0["expires_at"]?.dateValue?.formatted(.iso8601) ?? "?")"
-            } ?? "free"))
+            print("lock:                     " + (lock.map { "held by \($0.owner) until \($0.expires.formatted(.iso8601))" } ?? "free"))
             print("backups:                  \(backups.count)" + (backups.isEmpty ? "" : " (newest: \(backups.sorted().last!))"))
             let (chains, personal) = try await pool.run { client in
                 let db = client.database(database)
