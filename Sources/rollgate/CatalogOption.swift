@@ -10,3 +10,21 @@ let checksHelp = ArgumentHelp(
 func loadCatalog(_ flag: String?) throws -> Catalog {
     try CatalogLocation.find(flag: flag).load()
 }
+
+/// Help texts that name steps, read from the catalog found without flags, so they never go out of date; when there
+/// is none, the texts leave the steps out.
+enum CatalogHelp {
+    private static let catalog = try? loadCatalog(nil)
+
+    /// `: 21 ops, 23 finance, …`, from each rule's `approval`.
+    static let approvals: String = {
+        let steps = catalog?.steps.compactMap { rule in rule.approval.map { "\(rule.step) \($0.rawValue)" } } ?? []
+        return steps.isEmpty ? "" : ": " + steps.joined(separator: ", ")
+    }()
+
+    /// ` (29, 30)`, from the rules whose rollback is not recommended.
+    static let notRecommended: String = {
+        let steps = catalog?.steps.filter { !$0.rollback.recommended }.map { String($0.step) } ?? []
+        return steps.isEmpty ? "" : " (" + steps.joined(separator: ", ") + ")"
+    }()
+}

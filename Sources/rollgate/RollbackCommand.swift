@@ -33,11 +33,11 @@ struct LockOptions: ParsableArguments {
 /// Options of the commands that change data: who, why, with which approvals.
 struct ExecutionOptions: ParsableArguments {
     @Option(name: .customLong("approval"), help: ArgumentHelp(
-        "Approval file (YAML) for the steps that need one: 21 ops, 23 finance, 24 security, 25 compliance; 29 and 30 with --force.",
-        valueName: "file"))
+        "Approval file (YAML) for the steps that need one" + CatalogHelp.approvals + ".", valueName: "file"))
     var approvalFile: String?
 
-    @Flag(help: "Allow steps the guide advises against (29, 30); they still need an approval.")
+    @Flag(help: ArgumentHelp("Allow steps the guide advises against" + CatalogHelp.notRecommended
+        + "; they still need an approval."))
     var force = false
 
     @Flag(name: .customLong("confirm-manual"), help: "Record the manual checklists of code-only steps as done by the operator.")
