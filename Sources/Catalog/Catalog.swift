@@ -39,18 +39,27 @@ public struct Catalog: Sendable {
             throw CatalogError.unreadable(file: directory.path, reason: "not a readable directory")
         }
         guard !files.isEmpty else { throw CatalogError.noRuleFiles(directory: directory.path) }
-        var catalog = try Catalog(steps: files.map { (file) throws(CatalogError) in try loadFile(file) })
-        catalog.rules = fingerprint(directory: directory).map {
-            RuleSet(directory: directory.relativePath, origin: CatalogLocation.Origin.flag.rawValue, sha256: $0)
+        var texts: [(name: String, text: String)] = []
+        let steps = try files.map { (file) throws(CatalogError) -> StepRule in
+            let text = try ruleText(file, name: file.relativePath)
+            texts.append((file.lastPathComponent, text))
+            return try RuleFileParser(file: file.relativePath).parse(text)
         }
+        var catalog = try Catalog(steps: steps)
+        // The SHA-256 of exactly the bytes parsed, so the files are read once.
+        catalog.rules = RuleSet(directory: directory.relativePath, origin: CatalogLocation.Origin.flag.rawValue,
+                                sha256: fingerprint(texts.map { ($0.name, Data($0.text.utf8)) }))
         return catalog
     }
 
     /// Reads and parses one rule file; its path appears in errors as given.
     public static func loadFile(_ file: URL, displayName: String? = nil) throws(CatalogError) -> StepRule {
         let name = displayName ?? file.relativePath
-        let text = try readText(file, name: name, tooLarge: "larger than 1 MiB; a rule file is a few kilobytes")
-        return try RuleFileParser(file: name).parse(text)
+        return try RuleFileParser(file: name).parse(ruleText(file, name: name))
+    }
+
+    private static func ruleText(_ file: URL, name: String) throws(CatalogError) -> String {
+        try readText(file, name: name, tooLarge: "larger than 1 MiB; a rule file is a few kilobytes")
     }
 
     /// The UTF-8 text of a rule or approval file of at most 1 MiB. A device, a pipe or a directory is refused before

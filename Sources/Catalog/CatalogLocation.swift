@@ -70,11 +70,20 @@ extension Catalog {
         guard let files = try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
             .filter({ ["yaml", "yml"].contains($0.pathExtension) })
             .sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) else { return nil }
-        var hash = SHA256()
+        var contents: [(name: String, data: Data)] = []
         for file in files {
             guard let data = try? Data(contentsOf: file) else { return nil }
-            hash.update(data: Data(file.lastPathComponent.utf8) + [0])
-            hash.update(data: data + [0])
+            contents.append((file.lastPathComponent, data))
+        }
+        return fingerprint(contents)
+    }
+
+    /// SHA-256 over rule files given as (name, bytes), in the order given.
+    static func fingerprint(_ files: [(name: String, data: Data)]) -> String {
+        var hash = SHA256()
+        for file in files {
+            hash.update(data: Data(file.name.utf8) + [0])
+            hash.update(data: file.data + [0])
         }
         return hash.finalize().map { String(format: "%02x", $0) }.joined()
     }

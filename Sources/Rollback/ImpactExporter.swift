@@ -15,7 +15,13 @@ public struct ImpactExporter {
         public var expectedRows: Int?
         /// Whether the table has personal-data columns (masked unless `includePersonalData`).
         public var hasPersonalData: Bool
-        fileprivate var impact: ImpactRule
+        fileprivate var source: Source
+
+        /// The impacts an export is made of; no other kind has one.
+        fileprivate enum Source: Sendable {
+            case orders(RevenueImpact)
+            case records(ComplianceImpact)
+        }
     }
 
     public let database: MongoDatabase
@@ -40,13 +46,13 @@ public struct ImpactExporter {
                 let expected = plan?.impacts.first { $0.kind == "revenue" }?.figures["orders"]
                 return Table(file: "step-\(step.step)-unbilled-\(revenue.collection).csv",
                              header: ["order_id", "customer_id", "delivery_date", "amount", "priced_at_default"],
-                             expectedRows: expected.map { Int($0) }, hasPersonalData: false, impact: impact)
+                             expectedRows: expected.map { Int($0) }, hasPersonalData: false, source: .orders(revenue))
             case .compliance(let compliance):
                 let expected = plan?.impacts.first { $0.kind == "compliance" }?.value
                 return Table(file: "step-\(step.step)-\(compliance.collection)-losing-audit-data.csv",
                              header: [compliance.idField] + compliance.fields.map(\.name),
                              expectedRows: expected.map { Int($0) },
-                             hasPersonalData: compliance.fields.contains(where: \.personalData), impact: impact)
+                             hasPersonalData: compliance.fields.contains(where: \.personalData), source: .records(compliance))
             default:
                 return nil
             }
@@ -56,13 +62,11 @@ public struct ImpactExporter {
     /// Writes every row of `table` to `writer`; `progress` is told the rows written so far, now and then.
     public func export(_ table: Table, step: Int, to writer: ExportRowWriter,
                        progress: (Int) -> Void = { _ in }) throws -> ExportSummary {
-        switch table.impact {
-        case .revenue(let revenue):
-            return try exportOrders(revenue, file: table.file, step: step, to: writer, progress: progress)
-        case .compliance(let compliance):
-            return try exportRecords(compliance, file: table.file, step: step, to: writer, progress: progress)
-        default:
-            return ExportSummary(step: step, file: table.file, what: "nothing", rows: 0)
+        switch table.source {
+        case .orders(let revenue):
+            try exportOrders(revenue, file: table.file, step: step, to: writer, progress: progress)
+        case .records(let compliance):
+            try exportRecords(compliance, file: table.file, step: step, to: writer, progress: progress)
         }
     }
 
