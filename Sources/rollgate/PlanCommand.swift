@@ -84,16 +84,17 @@ func runPlan(connection: ConnectionOptions, options: PlanOptionsGroup, command: 
         let plan = try await Planner(catalog: catalog, pool: pool, database: connection.databaseName,
                                      options: PlanOptions(now: started)).plan(steps: selected)
         let elapsed = clock.secondsElapsed
-        if !options.noHistory {
-            let run = History.Run(operator_: options.operatorName, reason: options.reason, mode: .dryRun, startedAt: started)
-            let database = connection.databaseName
-            try await pool.run { try History.recordPlan(plan, run: run, seconds: elapsed, in: $0.database(database)) }
-        }
+        // Before the history entry: an export that cannot be written leaves no record of a plan nobody got.
         var exports: [ExportSummary]?
         if let directory = options.export {
             exports = try await exportImpacts(plan, catalog: catalog, pool: pool, database: connection.databaseName,
                                               now: started, directory: directory,
                                               includePersonalData: options.includePersonalData)
+        }
+        if !options.noHistory {
+            let run = History.Run(operator_: options.operatorName, reason: options.reason, mode: .dryRun, startedAt: started)
+            let database = connection.databaseName
+            try await pool.run { try History.recordPlan(plan, run: run, seconds: elapsed, in: $0.database(database)) }
         }
         let result = RunResult(command: command, toolVersion: RollGate.version, startedAt: started,
                                seconds: elapsed, server: pool.settings.displayURI, database: connection.databaseName,
