@@ -12,6 +12,8 @@
 # NEW_ROLLGATE (else $ROLLGATE_NEW_BIN, else $ROLLGATE_BIN): the "after" executable, which also seeds every side.
 #   When none is given, the wrapper builds this working tree in release mode in $BENCH_SCRATCH_PATH (default
 #   .build-release-bench, so a locked .build does not block).
+# BENCH_OLD_CHECKS=DIR: the old side's rule files (default the worktree's checks/ when the wrapper builds it, else
+#   checks/); the old parser refuses keys added since 3a7c3bf, and the rollback sections have not changed.
 # BENCH_SIDES=old,new,pymongo chooses the sides and the order they run in (default that one).
 # BENCH_ROLLBACK_ARGS="--lock-ttl 3600" adds options to both rollgate rollbacks (default none: their defaults).
 # BENCH_LOG_LEVEL=LEVEL sets ROLLGATE_LOG_LEVEL for both rollgate sides (default debug: 3a7c3bf logs "step N phases").
@@ -38,6 +40,8 @@ if [ -z "$old" ]; then
   fi
   (cd "$worktree" && swift build -c release --product rollgate --scratch-path "$worktree/.build" >&2)
   old="$worktree/.build/release/rollgate"
+  # The old parser refuses keys added to the rule files since; its own rule files roll back the same way.
+  export BENCH_OLD_CHECKS="${BENCH_OLD_CHECKS:-$worktree/checks}"
 fi
 
 if [ -z "$new" ]; then

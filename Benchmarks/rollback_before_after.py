@@ -9,7 +9,8 @@ and the plain pymongo equivalent of Benchmarks/scale.py.
 
 --old and --new default to $ROLLGATE_OLD_BIN and $ROLLGATE_NEW_BIN; --orders to $BENCH_ORDERS, else 100000;
 --sides (which sides, in the order they run) to $BENCH_SIDES, else old,new,pymongo.
-For each side, in database bench_before_after:
+For each side, in database bench_before_after, on a fresh SecantusDB server of its own (this server slows down as
+it runs, so a shared one penalises whichever side runs later; --shared-server uses the --uri server for every side):
 1. The database is dropped and reseeded with `NEW_ROLLGATE seed --orders N --seed 42 --state applied --drop --json`
    (the same binary seeds for every side, so every side starts from identical data), timed from outside.
 2. The side rolls back the steps 19-23,25,26, highest first:
@@ -44,6 +45,8 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
+import test_server  # noqa: E402  (scripts/test_server.py: the Server class, to give each side a fresh server)
 import rollback_scale
 import scale
 from bench_common import (CHECKS, GNU_TIME, Failure, gnu_time_available, mib, seed_applied, server_peak_rss, table,
@@ -121,14 +124,14 @@ def echo_progress(text: str) -> bool:
 
 # MARK: The sides
 
-def rollgate_side(binary: str, uri: str, log_level: str, extra: list) -> dict:
+def rollgate_side(binary: str, checks: str, uri: str, log_level: str, extra: list) -> dict:
     """`rollgate rollback STEPS` as rollback_scale.rollback runs it, with stderr timestamped; per step: seconds,
     documents, backup entries and verdict."""
     env = dict(os.environ, ROLLGATE_LOG_LEVEL=log_level)
     with tempfile.TemporaryDirectory(prefix="rollgate-before-after-") as directory:
         report_dir = os.path.join(directory, "report")
         os.mkdir(report_dir)
-        command = [binary, "rollback", STEPS, "--uri", uri, "--db", DATABASE, "--checks", CHECKS,
+        command = [binary, "rollback", STEPS, "--uri", uri, "--db", DATABASE, "--checks", checks,
                    "--operator", "bench", "--approval", rollback_scale.approval_file(directory),
                    "--report-dir", report_dir, *extra]
         status, stdout, wall, rss, cpu, lines = timed_with_stderr(command, env, echo_progress)
@@ -346,6 +349,13 @@ def main() -> int:
     parser.add_argument("--rollback-args", default=os.environ.get("BENCH_ROLLBACK_ARGS") or "",
                         help="more options for both rollgate rollbacks, one string, e.g. \"--lock-ttl 3600\" "
                              "(default $BENCH_ROLLBACK_ARGS, else none)")
+    parser.add_argument("--old-checks", default=os.environ.get("BENCH_OLD_CHECKS") or CHECKS,
+                        help="rule files for the old side, whose parser may not know keys added since (default "
+                             "$BENCH_OLD_CHECKS, else checks/); their rollback sections must equal the new ones")
+    parser.add_argument("--shared-server", dest="fresh_server", action="store_false",
+                        help="run every side on the --uri server one after the other (default: each side on a fresh "
+                             "SecantusDB server of its own, since this server gets slower as it runs and a shared one "
+                             "penalises the later sides)")
     parser.add_argument("--json", help="also write every figure, with the reports and stderr timelines, to this file")
     args = parser.parse_args()
     sides = [s.strip() for s in args.sides.split(",") if s.strip()]
@@ -367,19 +377,29 @@ def main() -> int:
 
     runs, failures = {}, {}
     for side in sides:
+        server = None
         try:
-            scale.drop_database(args.uri, DATABASE)
+            uri = args.uri
+            if args.fresh_server:
+                server = test_server.Server(":memory:", os.path.join(tempfile.gettempdir(), f"rollback-before-after-{side}.log"))
+                test_server.wait_for_ping(server.uri, process=server.process)
+                uri = server.uri
+            scale.drop_database(uri, DATABASE)
             progress(f"{side}: seed --orders {args.orders} --state applied --drop ...")
-            seeded = seed_applied(args.new, args.uri, DATABASE, args.orders)
+            seeded = seed_applied(args.new, uri, DATABASE, args.orders)
             progress(f"  {seeded['wall']:.1f} s, {sum(seeded['documents'].values()):,} documents; "
                      f"{side}: rollback {STEPS} ...")
-            done = (pymongo_side(args.uri) if side == "pymongo"
-                    else rollgate_side(getattr(args, side), args.uri, args.log_level, shlex.split(args.rollback_args)))
+            checks = args.old_checks if side == "old" else CHECKS
+            done = (pymongo_side(uri) if side == "pymongo"
+                    else rollgate_side(getattr(args, side), checks, uri, args.log_level, shlex.split(args.rollback_args)))
             progress(f"  {side}: {done['wall']:.1f} s, peak RSS {mib(done['rss'])} MiB")
-            runs[side] = {"seed": seeded, "rollback": done, "server_rss": server_peak_rss(args.uri)}
+            runs[side] = {"seed": seeded, "rollback": done, "server_rss": server_peak_rss(uri)}
         except Exception as failure:  # a failed side is reported, and the next side still runs
             failures[side] = f"{type(failure).__name__}: {failure}"
             progress(f"  {side} FAILED: {failures[side]}")
+        finally:
+            if server is not None:
+                server.stop()
     text, disagreements = report(args.orders, runs, sides, failures, {"old": args.old, "new": args.new})
     print(text)
     if args.json:

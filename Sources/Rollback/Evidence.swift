@@ -154,45 +154,13 @@ public struct SealedEvidence: Codable, Sendable, Equatable {
 }
 
 extension Evidence {
-    /// The evidence of a step that changed data, with its removals counted from the step's backup.
+    /// The evidence of a step that changed data, with its removals as counted while the step's backup was written.
     static func of(_ outcome: StepOutcome, rule: StepRule, request: RollbackRequest, approval: Approval?, runId: String,
                    database: MongoDatabase, startedAt: Date, rules: RuleSet?) throws -> Evidence? {
         guard let backupName = outcome.backup else { return nil }
         let store = BackupStore(database: database, name: backupName)
         let manifest = try store.manifest().flatMap(Manifest.init)
-        let compliance = rule.impact.compactMap { impact -> ComplianceImpact? in
-            if case .compliance(let compliance) = impact { return compliance }
-            return nil
-        }
-        var removed: [Removal] = []
-        for (collection, fields) in rule.rollback.removedFields {
-            let impact = compliance.first { $0.collection == collection }
-            let personal = Set(impact?.fields.filter(\.personalData).map(\.name) ?? [])
-            var filter: BSONDocument = ["collection": .string(collection), "document": ["$exists": true]]
-            if let manifest { filter = filter.merging(manifest.usableEntries) }
-            var group: BSONDocument = ["_id": .null, "documents": ["$sum": 1]]
-            for (index, field) in fields.enumerated() {
-                group["f\(index)"] = ["$sum": ["$cond": [["$eq": [["$type": .string("$document.\(field)")], "missing"]], 0, 1]]]
-            }
-            let totals = try database.collection(backupName).aggregate([["$match": .document(filter)], ["$group": .document(group)]])
-                .toArray().first ?? [:]
-            var removal = Removal(
-                collection: collection, documents: Int(totals["documents"]?.int64Value ?? 0),
-                fields: fields.enumerated().map { index, field in
-                    RemovedField(name: field, documents: Int(totals["f\(index)"]?.int64Value ?? 0), personalData: personal.contains(field))
-                })
-            if let groupBy = impact?.groupBy {
-                removal.groupedBy = groupBy
-                removal.counts = try database.collection(backupName).aggregate([
-                    ["$match": .document(filter)],
-                    ["$group": ["_id": .string("$document.\(groupBy)"), "documents": ["$sum": 1]]],
-                ]).toArray().reduce(into: [:]) { counts, row in
-                    let value = row["_id"].map { $0 == .null ? "(none)" : Reapplier.describeValue($0) } ?? "(none)"
-                    counts[value, default: 0] += Int(row["documents"]?.int64Value ?? 0)
-                }
-            }
-            removed.append(removal)
-        }
+        let removed = outcome.removed
         let personalFields = removed.flatMap { $0.fields.filter { $0.personalData && $0.documents > 0 }.map { "\($0.name)" } }
         return Evidence(
             format: currentFormat, step: rule.step, title: rule.title, status: outcome.status.rawValue, mode: request.mode.rawValue,
@@ -207,6 +175,40 @@ extension Evidence {
                                  complete: manifest?.complete ?? false, personalDataFields: personalFields),
             namedBackups: rule.rollback.backups.compactMap(\.name), verification: outcome.verification.map(\.description),
             message: outcome.message, rules: rules)
+    }
+}
+
+/// What a step's backup holds, counted as each batch of pre-images is saved (so no second pass over the backup): per
+/// collection that loses fields, its documents, how many of them carry each removed field, and, where the rule's
+/// compliance impact has a `group_by`, the documents per value of it (a missing or null value counts as "(none)").
+struct RemovalTally: Sendable {
+    private(set) var removals: [Evidence.Removal]
+
+    init(rule: StepRule) {
+        let compliance = rule.impact.compactMap { impact -> ComplianceImpact? in
+            if case .compliance(let compliance) = impact { return compliance }
+            return nil
+        }
+        removals = rule.rollback.removedFields.map { collection, fields in
+            let impact = compliance.first { $0.collection == collection }
+            let personal = Set(impact?.fields.filter(\.personalData).map(\.name) ?? [])
+            return Evidence.Removal(collection: collection, documents: 0,
+                                    fields: fields.map { Evidence.RemovedField(name: $0, documents: 0, personalData: personal.contains($0)) },
+                                    groupedBy: impact?.groupBy, counts: impact == nil ? nil : [:])
+        }
+    }
+
+    /// Counts one pre-image saved from `collection`.
+    mutating func add(_ document: BSONDocument, in collection: String) {
+        guard let index = removals.firstIndex(where: { $0.collection == collection }) else { return }
+        removals[index].documents += 1
+        for field in removals[index].fields.indices where document.value(at: removals[index].fields[field].name) != nil {
+            removals[index].fields[field].documents += 1
+        }
+        if let groupBy = removals[index].groupedBy {
+            let value = document.value(at: groupBy).flatMap { $0 == .null ? nil : Reapplier.describeValue($0) } ?? "(none)"
+            removals[index].counts?[value, default: 0] += 1
+        }
     }
 }
 

@@ -93,6 +93,8 @@ public struct StepOutcome: Sendable, Equatable {
     public var verification: [Verification]
     public var message: String
     public var seconds: Double
+    /// What the step's backup holds of the fields it removes, counted as it was written (for the evidence).
+    public var removed: [Evidence.Removal] = []
     /// The sealed compliance evidence of a step that changed data (`evidence-STEP-RUN.json`).
     public var evidence: SealedEvidence? = nil
 }
@@ -295,7 +297,7 @@ struct StepExecutor {
             return StepOutcome(step: step.step, status: .failed, operations: [], backup: writer.savedBatches > 0 ? store.name : nil,
                                backupDocuments: writer.checksum.count, verification: [],
                                message: "\(error); " + (writer.savedBatches > 0 ? restore : "nothing was changed"),
-                               seconds: start.secondsElapsed)
+                               seconds: start.secondsElapsed, removed: writer.tally.removals)
         }
         let applied = zip(before, changed).map { plan, documents in
             var result = plan
@@ -315,7 +317,7 @@ struct StepExecutor {
         }
         return StepOutcome(step: step.step, status: status, operations: applied, backup: store.name,
                            backupDocuments: writer.checksum.count, verification: verification, message: message,
-                           seconds: start.secondsElapsed)
+                           seconds: start.secondsElapsed, removed: writer.tally.removals)
     }
 
     /// What each operation would change now.
@@ -511,7 +513,8 @@ public struct Verification: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// A step's backup being written: the batch count and running checksum the manifest records after every batch.
+/// A step's backup being written: the batch count and running checksum the manifest records after every batch, and the
+/// tally of removed fields the evidence reports.
 struct BackupWriter {
     let store: BackupStore
     let step: StepRule
@@ -520,6 +523,7 @@ struct BackupWriter {
     let createdAt = Date()
     private(set) var savedBatches = 0
     private(set) var checksum = Checksum()
+    private(set) var tally: RemovalTally
     private var counts: [String: Int] = [:]
 
     init(store: BackupStore, step: StepRule, runId: String, operator_: String) {
@@ -527,6 +531,7 @@ struct BackupWriter {
         self.step = step
         self.runId = runId
         self.operator_ = operator_
+        tally = RemovalTally(rule: step)
     }
 
     /// The manifest, before any entry.
@@ -538,8 +543,13 @@ struct BackupWriter {
         _ = try store.insert(entries, session: session)
         savedBatches += 1
         for entry in entries {
-            if let document = (entry["document"] ?? entry["index"])?.documentValue { checksum.add(document) }
             let collection = entry["collection"]?.stringValue ?? "?"
+            if let document = entry["document"]?.documentValue {
+                checksum.add(document)
+                tally.add(document, in: collection)
+            } else if let index = entry["index"]?.documentValue {
+                checksum.add(index)
+            }
             counts[entry["index"] == nil ? collection : "\(collection) indexes", default: 0] += 1
         }
         try store.writeManifest(manifest(complete: false), session: session)
