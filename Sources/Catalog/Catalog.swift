@@ -2,14 +2,18 @@ import Findings
 import Foundation
 
 /// The steps of the rollout, loaded from a directory of rule files and checked as a whole: one file per step, no
-/// step twice, every dependency defined, no cycles.
+/// step twice, every dependency defined, no cycles; and the procedure around them (`procedure.yaml`), checked against
+/// the steps.
 public struct Catalog: Sendable {
     /// Steps in ascending order.
     public let steps: [StepRule]
+    /// The guide's procedure around the steps; `Procedure.none` when the directory has no `procedure.yaml`.
+    public let procedure: Procedure
     /// The files the steps were loaded from (`load(directory:)`), for the reports.
     public var rules: RuleSet?
 
-    public init(steps: [StepRule]) throws(CatalogError) {
+    public init(steps: [StepRule], procedure: Procedure = .none) throws(CatalogError) {
+        self.procedure = procedure
         var seen: [Int: StepRule] = [:]
         for step in steps {
             if let first = seen[step.step] {
@@ -26,9 +30,11 @@ public struct Catalog: Sendable {
         if let cycle = Self.findCycle(in: seen) {
             throw CatalogError.dependencyCycle(seen[cycle[0]]!.source, steps: cycle)
         }
+        try procedure.check(against: self.steps)
     }
 
-    /// Loads every `*.yaml` file of `directory`, in name order.
+    /// Loads every `*.yaml` file of `directory`, in name order: `procedure.yaml` as the procedure, every other one as
+    /// a step's rule file.
     public static func load(directory: URL) throws(CatalogError) -> Catalog {
         let files: [URL]
         do {
@@ -40,12 +46,19 @@ public struct Catalog: Sendable {
         }
         guard !files.isEmpty else { throw CatalogError.noRuleFiles(directory: directory.path) }
         var texts: [(name: String, text: String)] = []
-        let steps = try files.map { (file) throws(CatalogError) -> StepRule in
+        var procedure = Procedure.none
+        var steps: [StepRule] = []
+        for file in files {
             let text = try ruleText(file, name: file.relativePath)
             texts.append((file.lastPathComponent, text))
-            return try RuleFileParser(file: file.relativePath).parse(text)
+            if file.lastPathComponent == Procedure.fileName {
+                procedure = try ProcedureParser(file: file.relativePath).parse(text)
+            } else {
+                steps.append(try RuleFileParser(file: file.relativePath).parse(text))
+            }
         }
-        var catalog = try Catalog(steps: steps)
+        guard !steps.isEmpty else { throw CatalogError.noRuleFiles(directory: directory.path) }
+        var catalog = try Catalog(steps: steps, procedure: procedure)
         // The SHA-256 of exactly the bytes parsed, so the files are read once.
         catalog.rules = RuleSet(directory: directory.relativePath, origin: CatalogLocation.Origin.flag.rawValue,
                                 sha256: fingerprint(texts.map { ($0.name, Data($0.text.utf8)) }))

@@ -120,12 +120,13 @@ enum FilterValidator {
 /// `{{name}}` placeholders in rule-file queries, filled in when a probe runs: dates relative to now, and values
 /// sampled from the data.
 public enum Placeholder {
-    /// Built-in names: `now`, `today` (UTC midnight), `tomorrow`, `days_ago:N`, `days_ahead:N` (N up to 36,500: a
-    /// larger N would put the date beyond what a BSON date holds).
+    /// Built-in names: `now`, `today` (UTC midnight), `tomorrow`, `days_ago:N`, `days_ahead:N` (midnights, N up to
+    /// 36,500: a larger N would put the date beyond what a BSON date holds) and `hours_ago:N` (N hours before now, N up
+    /// to 876,000).
     static func isBuiltIn(_ name: String) -> Bool {
         if ["now", "today", "tomorrow"].contains(name) { return true }
-        for prefix in ["days_ago:", "days_ahead:"] where name.hasPrefix(prefix) {
-            return Int(name.dropFirst(prefix.count)).map { (0...36_500).contains($0) } ?? false
+        for (prefix, most) in [("days_ago:", 36_500), ("days_ahead:", 36_500), ("hours_ago:", 876_000)] where name.hasPrefix(prefix) {
+            return Int(name.dropFirst(prefix.count)).map { (0...most).contains($0) } ?? false
         }
         return false
     }
@@ -149,7 +150,7 @@ public enum Placeholder {
     static func validate(_ bson: BSON, sampled: Set<String>, at value: YAMLValue) throws(CatalogError) {
         for name in names(in: bson) where !isBuiltIn(name) && !sampled.contains(name) {
             throw value.invalid("unknown placeholder {{\(name.excerpt)}} (built in: now, today, tomorrow, days_ago:N, "
-                + "days_ahead:N with N from 0 to 36500; others must be declared under 'sample')")
+                + "days_ahead:N with N from 0 to 36500, hours_ago:N with N from 0 to 876000; others must be declared under 'sample')")
         }
     }
 }
@@ -187,6 +188,7 @@ extension Placeholder {
         default:
             if name.hasPrefix("days_ago:"), let n = Int(name.dropFirst(9)) { return days(-n) }
             if name.hasPrefix("days_ahead:"), let n = Int(name.dropFirst(11)) { return days(n) }
+            if name.hasPrefix("hours_ago:"), let n = Int(name.dropFirst(10)) { return .date(now.addingTimeInterval(Double(-n) * 3_600)) }
             return nil
         }
     }

@@ -236,14 +236,15 @@ struct RuleFileParser {
                 customerField: try map["customer_field"]?.nonEmptyString() ?? "customer_id",
                 note: try map.required("note").nonEmptyString()))
         case "compliance":
-            try map.finish(allowed: ["type", "collection", "filter", "group_by", "fields", "id_field"])
+            try map.finish(allowed: ["type", "title", "collection", "filter", "group_by", "fields", "id_field"])
             let fields = try map.required("fields").list().map { (item) throws(CatalogError) -> ComplianceImpact.Field in
                 let field = try item.mapping()
                 try field.finish(allowed: ["name", "personal_data"])
                 return .init(name: try field.required("name").nonEmptyString(),
                              personalData: try field["personal_data"]?.bool() ?? false)
             }
-            return .compliance(ComplianceImpact(collection: try collection(map), filter: try filter(map.required("filter")) ?? [:],
+            return .compliance(ComplianceImpact(title: try map["title"]?.nonEmptyString() ?? "audit fields",
+                                                collection: try collection(map), filter: try filter(map.required("filter")) ?? [:],
                                                 groupBy: try map.required("group_by").nonEmptyString(), fields: fields,
                                                 idField: try map["id_field"]?.nonEmptyString() ?? "id"))
         case "security":
@@ -280,7 +281,7 @@ struct RuleFileParser {
 
     // MARK: Shared pieces
 
-    private func collection(_ map: YAMLMapping) throws(CatalogError) -> String {
+    func collection(_ map: YAMLMapping) throws(CatalogError) -> String {
         let value = try map.required("collection")
         let name = try value.nonEmptyString()
         guard !name.hasPrefix("system."), !name.contains("$"), !name.contains("\0") else {
@@ -289,7 +290,7 @@ struct RuleFileParser {
         return name
     }
 
-    private func filter(_ value: YAMLValue?, sampled: Set<String> = []) throws(CatalogError) -> BSONDocument? {
+    func filter(_ value: YAMLValue?, sampled: Set<String> = []) throws(CatalogError) -> BSONDocument? {
         guard let value else { return nil }
         let document = try value.document()
         try FilterValidator.validate(filter: document, at: value)

@@ -309,6 +309,8 @@ public struct ComplianceImpact: Sendable {
         public var personalData: Bool
     }
 
+    /// What the evidence covers (`delivery audit fields`), for the reports' Compliance section.
+    public var title: String
     public var collection: String
     public var filter: BSONDocument
     public var groupBy: String

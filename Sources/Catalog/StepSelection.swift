@@ -42,3 +42,33 @@ public enum StepSelection {
         return selected.sorted()
     }
 }
+
+/// The steps an emergency rollback runs: the procedure's emergency steps that have a rule file, without those whose
+/// rollback is not recommended unless `--include` names them.
+public struct EmergencySelection: Sendable, Equatable {
+    /// Ascending; the executor runs them highest first.
+    public let steps: [Int]
+    /// The steps that are not recommended and were included on purpose (they need `--force` and an approval).
+    public let included: [Int]
+
+    public init(catalog: Catalog, include: String?) throws(StepSelection.Invalid) {
+        let emergency = catalog.procedure.emergencySteps.filter { catalog.step($0) != nil }
+        guard !emergency.isEmpty else {
+            throw StepSelection.Invalid(description: "the catalog declares no emergency steps (emergency.steps in \(Procedure.fileName))")
+        }
+        let kept = Self.kept(in: catalog)
+        let included = try include.map { (text) throws(StepSelection.Invalid) in try StepSelection.parse(text, available: catalog.stepNumbers) } ?? []
+        for step in included where !kept.contains(step) {
+            let why = emergency.contains(step) ? "is rolled back by the emergency procedure anyway"
+                : "is not an emergency step (\(emergency.map(String.init).joined(separator: ", ")))"
+            throw StepSelection.Invalid(description: "--include \(step): step \(step) \(why)")
+        }
+        steps = emergency.filter { !kept.contains($0) || included.contains($0) }
+        self.included = included
+    }
+
+    /// The emergency steps whose rollback is not recommended: kept unless included.
+    public static func kept(in catalog: Catalog) -> [Int] {
+        catalog.procedure.emergencySteps.filter { catalog.step($0)?.rollback.recommended == false }
+    }
+}

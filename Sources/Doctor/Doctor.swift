@@ -37,12 +37,10 @@ public struct DoctorReport: Sendable, Codable {
 /// `explain` with execution statistics. Feature checks run for real in scratch collections named
 /// `rollgate_doctor_<random>`, which are dropped afterwards.
 public enum Doctor {
-    /// The EarlyBird collections and RollGate's own `admin` collection.
-    public static let collections = ["users", "customers_v2", "subscriptions_v2", "orders", "delivery_statuses",
-                                     "billing_records", "admin"]
-
-    /// Throws `MongoError` when the server cannot be reached at all; everything else becomes a feature row.
-    public static func examine(_ client: MongoClient, database name: String) throws(MongoError) -> DoctorReport {
+    /// Throws `MongoError` when the server cannot be reached at all; everything else becomes a feature row. The report
+    /// counts the documents and indexes of `collections` (the procedure file's, and RollGate's own).
+    public static func examine(_ client: MongoClient, database name: String,
+                               collections: [String]) throws(MongoError) -> DoctorReport {
         try client.ping()
         let build = try client.buildInfo()
         let hello = try client.hello()

@@ -86,9 +86,13 @@ public struct StepResult: Codable, Sendable, Equatable {
     public var dependsOn: [Int]
     public var findings: [Finding]
     public var seconds: Double
+    /// What the step's compliance evidence covers (its compliance impact's title), when it removes audit data: its
+    /// fields are listed in the Compliance section, and its rollback record is compliance evidence.
+    public var compliance: String?
 
     public init(step: Int, title: String, kind: String, severity: Severity, approval: String?, dependsOn: [Int],
-                findings: [Finding], seconds: Double) {
+                findings: [Finding], seconds: Double, compliance: String? = nil) {
+        self.compliance = compliance
         self.step = step
         self.title = title
         self.kind = kind

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a rollback of one step would do and cost, measured without changing anything (`rollgate plan`).
 public struct StepPlan: Codable, Sendable, Equatable {
     public var step: Int
@@ -116,5 +118,15 @@ public struct Impact: Codable, Sendable, Equatable {
         self.rows = rows
         self.figures = figures
         self.note = note
+    }
+}
+
+extension Impact.Row {
+    /// A month row's label with its coverage: `2026-06 (partial, from day 6)`, `2026-12 (partial, to date)`, `2026-08`.
+    public var monthLabel: String {
+        guard figures["partial"] == 1 else { return label }
+        guard let since = figures["since"] else { return label + " (partial, to date)" }
+        let day = Calendar.current.dateComponents(in: TimeZone(identifier: "UTC")!, from: Date(timeIntervalSince1970: since)).day ?? 1
+        return label + " (partial, from day \(day))"
     }
 }

@@ -184,13 +184,3 @@ enum MarkdownPlanSections {
         return Markdown.section(heading, lines, noun: "line", budget: budget) { $0 + "\n" }
     }
 }
-
-extension Impact.Row {
-    /// A month row's label with its coverage: `2026-06 (partial, from day 6)`, `2026-12 (partial, to date)`, `2026-08`.
-    public var monthLabel: String {
-        guard figures["partial"] == 1 else { return label }
-        guard let since = figures["since"] else { return label + " (partial, to date)" }
-        let day = Calendar.current.dateComponents(in: TimeZone(identifier: "UTC")!, from: Date(timeIntervalSince1970: since)).day ?? 1
-        return label + " (partial, from day \(day))"
-    }
-}

@@ -35,10 +35,10 @@ public enum MarkdownReport {
     }
 
     /// What each step of an executed rollback did, with its evidence: operator, time, approval, counts, backup and
-    /// verification. For step 25 this is the compliance evidence of the audit fields' removal.
+    /// verification. For a step with compliance evidence this is the evidence of the audit fields' removal.
     private static func rollbackRecord(_ run: RunResult, budget: Int) -> String {
         Markdown.section("### Rollback record\n\n", run.steps, noun: "step", budget: budget) { step in
-            let heading = step.step == 25 ? "Compliance evidence: step 25 · " : "Step \(step.step) · "
+            let heading = step.compliance != nil ? "Compliance evidence: step \(step.step) · " : "Step \(step.step) · "
             var lines = ["**\(heading)\(Markdown.text(step.title))**: \(step.findings.first.map { Markdown.text($0.measured) } ?? "")"]
             for finding in step.findings {
                 if !finding.message.isEmpty { lines.append("- \(Markdown.text(finding.message))") }

@@ -20,11 +20,13 @@ enum MarkdownSections {
         }
     }
 
-    /// Step 25's delivery audit fields: how many records carry each.
+    /// The audit fields of the steps with compliance evidence (their field findings): how many records carry each.
     static func compliance(_ run: RunResult, budget: Int) -> String {
-        let findings = run.steps.filter { $0.step == 25 }.flatMap(\.findings).filter { $0.code == "RG-SCHEMA-001" }
+        let steps = run.steps.filter { $0.compliance != nil }
+        let findings = steps.flatMap(\.findings).filter { $0.code == FindingCode.schema }
         let header = Markdown.tableHeader([("Field", false), ("Records carrying it", true), ("Verdict", false)])
-        let heading = "### Compliance\n\nStep 25 delivery audit fields.\n\n" + header
+        let covered = steps.map { "Step \($0.step) \(Markdown.text($0.compliance ?? "")).\n\n" }.joined()
+        let heading = "### Compliance\n\n" + covered + header
         return Markdown.section(heading, findings, noun: "finding", budget: budget) { finding in
             Markdown.row([Markdown.text(finding.check), carrying(finding), finding.verdict.label])
         }

@@ -1,3 +1,4 @@
+import Findings
 import Foundation
 
 /// Formatting shared by the reports: locale-independent, so a report reads the same on every machine.

@@ -214,7 +214,7 @@ public struct Executor: Sendable {
         if !step.rollback.recommended, !request.force {
             return .failure(.notRecommended(step: step.step, reason: step.rollback.reason ?? "the guide advises against it"))
         }
-        guard let role = step.approval ?? (step.rollback.recommended ? nil : .ops) else { return .success(nil) }
+        guard let role = step.approval ?? (step.rollback.recommended ? nil : catalog.procedure.notRecommendedApproval) else { return .success(nil) }
         return ApprovalProblem.check(step: step.step, needs: role, in: request.approvals, now: now)
             .map { Optional($0) }.mapError { RollbackRefusal.approval($0) }
     }

@@ -92,38 +92,3 @@ struct AuditCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// The terminal summary: one line per step with its verdict, then the totals.
-enum StepLines {
-    static func render(_ run: RunResult) -> String {
-        var lines: [String] = []
-        for step in run.steps {
-            let symbol = switch step.verdict {
-            case .passed: "✔"
-            case .failed: "✘"
-            case .error: "!"
-            case .skipped: "-"
-            }
-            let failing = step.findings.filter { $0.verdict == .failed || $0.verdict == .error }
-            var note = "\(step.findings.count) check\(step.findings.count == 1 ? "" : "s")"
-            if let first = failing.first {
-                note = "\(failing.count) of \(step.findings.count) checks \(step.verdict.rawValue): \(first.check): \(first.measured)"
-                if first.verdict == .error { note = "\(failing.count) of \(step.findings.count): \(first.message)" }
-            } else if step.verdict == .skipped, let reason = step.findings.first?.message {
-                note += " skipped: \(reason)"
-            }
-            let title = step.title.count > 34 ? String(step.title.prefix(33)) + "…" : step.title
-            lines.append("\(symbol) step \(step.step)  \(title.padding(toLength: 34, withPad: " ", startingAt: 0)) "
-                + "\(step.verdict.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(note)")
-        }
-        let totals = run.totals
-        let gating = run.findings.filter { $0.gates(at: run.failOn) }.count
-        let verdict = run.passes ? "Audit passed" : "Audit failed: \(gating) finding\(gating == 1 ? "" : "s") at or above \(run.failOn.rawValue)"
-        let counts = Verdict.allCases.compactMap { v in totals[v].map { "\($0) \(v.rawValue)" } }.joined(separator: ", ")
-        lines.append("")
-        lines.append(String(format: "%@ (%d steps; %d checks: %@) in %.1f s", verdict, run.steps.count,
-                            run.findings.count, counts, run.seconds))
-        return lines.joined(separator: "\n")
-    }
-}
-

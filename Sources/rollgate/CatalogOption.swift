@@ -27,4 +27,12 @@ enum CatalogHelp {
         let steps = catalog?.steps.filter { !$0.rollback.recommended }.map { String($0.step) } ?? []
         return steps.isEmpty ? "" : " (" + steps.joined(separator: ", ") + ")"
     }()
+
+    /// `--include` of `rollgate emergency`, naming the emergency steps that are kept unless included.
+    static let emergencyInclude: ArgumentHelp = {
+        let kept = catalog.map(EmergencySelection.kept) ?? []
+        let steps = kept.isEmpty ? "" : " (" + kept.map(String.init).joined(separator: ", ") + ")"
+        return ArgumentHelp("Emergency steps whose rollback is not recommended\(steps), to roll back too: "
+                            + "naming a step here forces it, and it needs an approval.", valueName: "steps")
+    }()
 }

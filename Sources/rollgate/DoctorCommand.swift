@@ -3,12 +3,13 @@ import Catalog
 import Doctor
 import Foundation
 import Mongo
+import Rollback
 
 /// `rollgate doctor`: can RollGate work against this server?
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check the server: version, the features RollGate relies on, and the EarlyBird collections.",
+        abstract: "Check the server: version, the features RollGate relies on, and the collections of the procedure file.",
         discussion: """
             Feature checks run for real in scratch collections (rollgate_doctor_*) that are dropped afterwards. \
             Exit 0 when all is well, 1 when a feature is missing, 2 for a malformed connection string, \
@@ -28,9 +29,12 @@ struct DoctorCommand: AsyncParsableCommand {
         try await reportingFailures {
             let pool = try connection.makePool()
             let database = connection.databaseName
-            var report = try await pool.run { client in try Doctor.examine(client, database: database) }
+            let location = try? CatalogLocation.find(flag: checks)
+            // The collections come from the catalog's procedure file; without a readable catalog, only RollGate's own.
+            let collections = ((try? location?.load())?.procedure.collections ?? []) + [History.collection]
+            var report = try await pool.run { client in try Doctor.examine(client, database: database, collections: collections) }
             report.server = pool.settings.displayURI
-            if let location = try? CatalogLocation.find(flag: checks) {
+            if let location {
                 report.catalog = "\(location.directory.relativePath) (\(location.origin.rawValue))"
                 report.catalogSHA256 = Catalog.fingerprint(directory: location.directory)
             }

@@ -102,15 +102,17 @@ struct RollbackCommand: AsyncParsableCommand {
     }
 }
 
-/// `rollgate emergency`: the guide's emergency procedure, steps 30 to 23 in reverse, continuing past failures.
+/// `rollgate emergency`: the guide's emergency procedure, the procedure file's emergency steps highest first,
+/// continuing past failures.
 struct EmergencyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "emergency",
-        abstract: "Emergency rollback: steps 30 down to 23, continuing past failed steps, then health checks.",
+        abstract: "Emergency rollback: the procedure file's emergency steps, highest first, continuing past failed steps, then health checks.",
         discussion: """
-            As the guide recommends, step 30's indexes are kept and step 29 is skipped unless --include-indexes or \
-            --include-29 (both need --force and an approval). Code-only steps are listed as manual tasks. Ends with \
-            a per-step summary and the guide's database checks. Exit 0 when every step and check passed, 1 otherwise.
+            The steps are those of emergency.steps in procedure.yaml. As the guide recommends, a step whose rollback \
+            is not recommended is kept unless --include names it (which forces it; it then needs an approval). Code-only \
+            steps are listed as manual tasks. Ends with a per-step summary and the procedure's health checks. Exit 0 \
+            when every step and check passed, 1 otherwise.
             """
     )
 
@@ -129,20 +131,17 @@ struct EmergencyCommand: AsyncParsableCommand {
     @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where to write the reports.", valueName: "dir"))
     var reportDir: String = "reports"
 
-    @Flag(name: .customLong("include-indexes"), help: "Drop step 30's indexes too (not recommended).")
-    var includeIndexes = false
-
-    @Flag(name: .customLong("include-29"), help: "Roll back step 29 too (not recommended).")
-    var include29 = false
+    @Option(help: CatalogHelp.emergencyInclude)
+    var include: String?
 
     func run() async throws {
         try await reportingFailures {
             let catalog = try loadCatalog(checks)
-            let steps = (23...30).filter { (includeIndexes || $0 != 30) && (include29 || $0 != 29) && catalog.step($0) != nil }
+            let plan = try EmergencySelection(catalog: catalog, include: include)
             let approvals = try execution.approvals()
             let request = RollbackRequest(
-                steps: steps, operator_: `operator`, reason: reason ?? "emergency rollback", approvals: approvals.approvals,
-                force: execution.force || includeIndexes || include29, confirmManual: execution.confirmManual,
+                steps: plan.steps, operator_: `operator`, reason: reason ?? "emergency rollback", approvals: approvals.approvals,
+                force: execution.force || !plan.included.isEmpty, confirmManual: execution.confirmManual,
                 lockTTL: execution.lock.ttl, transactionLimit: execution.transactionLimit,
                 mode: .emergency, useTransactions: !execution.lock.noTransactions, approvalFileSHA256: approvals.sha256)
             try await execute(request, catalog: catalog, connection: connection, reportDir: reportDir, command: "emergency")
@@ -176,7 +175,8 @@ func execute(_ request: RollbackRequest, catalog: Catalog, connection: Connectio
     var health: HealthCheck.Result?
     if request.mode == .emergency {
         let database = connection.databaseName
-        health = try await pool.run { try HealthCheck.run($0.database(database)) }
+        let checks = catalog.procedure.healthChecks
+        health = try await pool.run { try HealthCheck.run(checks, in: $0.database(database)) }
     }
     let run = RunResult(command: command, toolVersion: RollGate.version, startedAt: started,
                         seconds: clock.secondsElapsed, server: pool.settings.displayURI, database: connection.databaseName,
@@ -212,59 +212,5 @@ func execute(_ request: RollbackRequest, catalog: Catalog, connection: Connectio
             Terminal.error("rollgate: error: step \(outcome.step) failed: \(outcome.message)")
         }
         throw ExitStatus.findings.exitCode
-    }
-}
-
-/// An executed step as a finding whose details are the evidence: who, when, under which approval, what was removed,
-/// and where the backup that restores it is.
-enum ExecutionFindings {
-    static func stepResult(_ outcome: StepOutcome, request: RollbackRequest, catalog: Catalog, at time: Date) -> StepResult {
-        let rule = catalog.step(outcome.step)
-        let verdict: Verdict = switch outcome.status {
-        case .rolledBack, .alreadyRolledBack, .manualDone: .passed
-        case .manualPending: .skipped
-        case .failed, .writtenDuring: .failed
-        }
-        var details = ["operator: \(request.operator_)", "time: \(time.formatted(.iso8601))"]
-        if let reason = request.reason { details.append("reason: \(reason)") }
-        if let approval = request.approvals.first(where: { $0.step == outcome.step }) {
-            details.append("approval: \(approval.role.rawValue) by \(approval.approver), ticket \(approval.ticket), "
-                + "valid until \(approval.expires.formatted(.iso8601))")
-        }
-        details += outcome.operations.map { "\($0.collection): \($0.description): \(grouped($0.documents)) documents" }
-        if let backup = outcome.backup {
-            details.append("backup: collection \(backup) (\(grouped(outcome.backupDocuments)) entries); "
-                + "restore with rollgate reapply \(outcome.step) --backup \(backup)")
-        }
-        details += rule?.rollback.backups.compactMap { $0.name.map { "guide backup: collection \($0)" } } ?? []
-        details += outcome.verification.map { "verify: \($0)" }
-        if let sealed = outcome.evidence {
-            let evidence = sealed.evidence
-            details.append("run id: \(evidence.runId) (the rollback lock's)")
-            for removal in evidence.removed {
-                details.append("removed from \(removal.collection): " + removal.fields.map { "\($0.name) \(grouped($0.documents))" }.joined(separator: ", "))
-                if let groupedBy = removal.groupedBy, let counts = removal.counts {
-                    details.append("removed by \(groupedBy): " + counts.sorted { $0.key < $1.key }.map { "\($0.key) \(grouped($0.value))" }.joined(separator: ", "))
-                }
-            }
-            if let backup = evidence.backup {
-                details.append("backup checksum: \(backup.checksum)")
-                if !backup.personalDataFields.isEmpty {
-                    details.append("personal data: the backup now holds \(backup.personalDataFields.joined(separator: ", ")); protect it, and purge it "
-                        + "once no longer needed (rollgate backups purge --older-than DAYS)")
-                }
-            }
-            details.append("evidence: \(sealed.fileName), SHA-256 \(sealed.sha256) (rollgate evidence verify \(sealed.fileName))")
-        }
-        let finding = Finding(
-            code: "RG-ROLLBACK-001", step: outcome.step, check: "rollback", title: "Rollback of step \(outcome.step)",
-            verdict: verdict, severity: rule?.severity ?? .error, measured: outcome.status.rawValue,
-            expected: "rolled back and verified", message: outcome.message,
-            figures: ["documents": Double(outcome.operations.reduce(0) { $0 + $1.documents }),
-                      "backupEntries": Double(outcome.backupDocuments)],
-            details: details, seconds: outcome.seconds)
-        return StepResult(step: outcome.step, title: rule?.title ?? "", kind: rule?.kind.rawValue ?? "",
-                          severity: rule?.severity ?? .error, approval: rule?.approval?.rawValue,
-                          dependsOn: rule?.dependsOn ?? [], findings: [finding], seconds: outcome.seconds)
     }
 }

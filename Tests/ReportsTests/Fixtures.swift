@@ -67,7 +67,7 @@ enum Fixtures {
                                measured: "13,990 of 14,000 deliveries", expected: "all 14,000",
                                message: "10 confirmed deliveries lack ip_address",
                                figures: ["carrying": 13_990, "total": 14_000], seconds: 0.1),
-                   ], seconds: 0.2),
+                   ], seconds: 0.2, compliance: "delivery audit fields"),
         StepResult(step: 30, title: "Query indexes", kind: "index", severity: .error, approval: nil,
                    dependsOn: [], findings: [
                        Finding(code: "RG-INDEX-001", step: 30, check: "orders.customer_id_1_delivery_date_-1",
@@ -113,7 +113,7 @@ enum Fixtures {
                        Finding(code: "RG-SCHEMA-001", step: 25, check: "a|b <c> & `d` #2",
                                title: "A name that collides with the de-duplicated one", verdict: .skipped,
                                severity: .warning, message: "why | not \u{1}"),
-                   ], seconds: 1),
+                   ], seconds: 1, compliance: "delivery audit fields"),
         StepResult(step: 30, title: "Latency", kind: "index", severity: .error, approval: nil, dependsOn: [],
                    findings: [
                        Finding(code: "RG-LATENCY-001", step: 30, check: "x", title: "x", verdict: .failed,

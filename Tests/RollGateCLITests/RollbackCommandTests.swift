@@ -218,6 +218,12 @@ struct RollbackCommandTests {
             #expect(result.stdout.contains("Health checks:") && result.stdout.contains("OK orders"), "\(result)")
             let indexes = try TestServer.pool().withClient { try $0.database(db).collection("orders").listIndexes().count }
             #expect(indexes == 4, "step 30's indexes are kept")
+            // --include names only the emergency steps the guide advises against; anything else is bad input.
+            for include in ["22", "24"] {
+                let refused = try RollGateProcess.run(["emergency", "--operator", "asha", "--include", include,
+                                                       "--checks", Self.checks, "--report-dir", reports], environment: environment)
+                #expect(refused.status == 2 && refused.stderr.contains("--include \(include): step \(include)"), "\(refused)")
+            }
         }
     }
 }
