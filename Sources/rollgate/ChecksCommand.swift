@@ -13,7 +13,7 @@ struct ChecksCommand: ParsableCommand {
     /// `rollgate checks lint [DIR]`: load every rule file strictly, as the audit would.
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check the rule files: unknown keys, wrong types, bad filters, duplicate steps, dependencies.",
+            abstract: "Check the rule files and procedure.yaml: unknown keys, wrong types, bad filters, duplicate steps, dependencies, the procedure's steps and collections.",
             discussion: "Exit 0 when every file loads, 2 with a file:line message for the first problem.")
 
         @Argument(help: checksHelp)
@@ -27,7 +27,9 @@ struct ChecksCommand: ParsableCommand {
                 let examples = catalog.steps.reduce(0) { $0 + $1.examples.count }
                 print("\(location.directory.relativePath): \(catalog.steps.count) rule files, steps "
                     + "\(catalog.stepNumbers.map(String.init).joined(separator: ", ")); \(probes) probes, "
-                    + "\(examples) examples: OK")
+                    + "\(examples) examples; " + (catalog.procedure.source == nil ? "no \(Procedure.fileName)"
+                        : "\(Procedure.fileName): \(catalog.procedure.emergencySteps.count) emergency steps, "
+                        + "\(catalog.procedure.healthChecks.count) health checks") + ": OK")
             } catch {
                 Terminal.failure("\(error)")
                 throw ExitStatus.invalidInput.exitCode
