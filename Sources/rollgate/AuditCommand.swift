@@ -32,7 +32,8 @@ struct AuditCommand: AsyncParsableCommand {
     var expect: ExpectedState = .applied
 
     @Option(name: .customLong("api-url"), help: ArgumentHelp(
-        "Base URL of the running EarlyBird API, for the HTTP checks of steps 24 and 28 (skipped without it).",
+        "Base URL of the running API, for the HTTP checks\(CatalogHelp.steps { $0.probes.contains { $0.kind.typeName == "http" } }); "
+            + "skipped without it.",
         valueName: "url"))
     var apiURL: String?
 

@@ -28,6 +28,33 @@ enum CatalogHelp {
         return steps.isEmpty ? "" : " (" + steps.joined(separator: ", ") + ")"
     }()
 
+    /// ` of steps 19 to 30 (EarlyBird)`, from the catalog's steps and its procedure's product; empty without a catalog.
+    static let rollout: String = {
+        guard let catalog, let first = catalog.stepNumbers.first, let last = catalog.stepNumbers.last else {
+            return "the rule files describe"
+        }
+        let product = catalog.procedure.source == nil ? "" : " (\(catalog.procedure.product))"
+        return "of steps \(first) to \(last)\(product)"
+    }()
+
+    /// ` (steps 24, 28)`: the steps whose rules match, or nothing without a catalog.
+    static func steps(_ matching: (StepRule) -> Bool) -> String {
+        let steps = catalog?.steps.filter(matching).map { String($0.step) } ?? []
+        return steps.isEmpty ? "" : " (step\(steps.count == 1 ? "" : "s") " + steps.joined(separator: ", ") + ")"
+    }
+
+    /// The steps `plan --export` writes files for: those with a revenue or compliance impact.
+    static var exportingSteps: String {
+        steps { rule in
+            rule.impact.contains { impact in
+                switch impact {
+                case .revenue, .compliance: true
+                default: false
+                }
+            }
+        }
+    }
+
     /// `--include` of `rollgate emergency`, naming the emergency steps that are kept unless included.
     static let emergencyInclude: ArgumentHelp = {
         let kept = catalog.map(EmergencySelection.kept) ?? []

@@ -29,7 +29,7 @@ struct PlanOptionsGroup: ParsableArguments {
 
     @Option(help: ArgumentHelp(
         "Also write, for reconciliation, a CSV of the records behind the figures: every order that would go unbilled "
-            + "(step 23), every delivery that would lose its audit data (step 25).", valueName: "dir"))
+            + "and every record that would lose its audit data\(CatalogHelp.exportingSteps).", valueName: "dir"))
     var export: String?
 
     @Flag(name: .customLong("include-personal-data"),

@@ -3,11 +3,11 @@ import Catalog
 import Foundation
 import Logging
 
-/// The `rollgate` command: audits and rolls back the EarlyBird database changes of steps 19–30.
+/// The `rollgate` command: audits and rolls back the database changes the rule files describe.
 struct RollGate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollgate",
-        abstract: "Audit and roll back the EarlyBird database changes of steps 19 to 30.",
+        abstract: "Audit and roll back the database changes \(CatalogHelp.rollout).",
         discussion: """
             Exit codes: 0 all gating checks pass; 1 findings at or above --fail-on; 2 invalid input; \
             3 environment failure (cannot connect, server error, timeout); 4 refused.

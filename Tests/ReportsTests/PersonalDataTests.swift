@@ -46,6 +46,10 @@ struct PersonalDataTests {
         "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 "
             + "Mobile Safari/537.36",
         "EarlyBird-Android/3.0",
+        // Apps nobody listed: any product token with a dotted version is a device string.
+        "Dalvik/2.1.0 (Linux; U; Android 11; Pixel 5 Build/RQ3A.211001.001)",
+        "okhttp/4.9.0",
+        "Milkman-Android/1.2 (Galaxy M14)",
     ])
     func deviceStrings(_ device: String) {
         #expect(PersonalData.mask("via \(device), today") == "via [device], today")
@@ -56,6 +60,11 @@ struct PersonalDataTests {
         let text = "orders.billed: 9,996 of 10,000 carry it (99.96 %); index customer_id_1 at 2026-02-01T10:00:00Z"
         #expect(PersonalData.mask(text) == text)
         #expect(PersonalData.mask("") == "")
+        // Paths and ranges are not product tokens: no dotted version, or a path before the slash.
+        for plain in ["reports/2026-12-03/report.md", "checks/step-23.yaml", "backups/rollback_backup_23", "a/1.5",
+                      "file:///tmp/x/2.0.1", "20-23/2"] {
+            #expect(PersonalData.mask(plain) == plain)
+        }
     }
 
     @Test func masksEveryClassInOneText() {

@@ -34,6 +34,7 @@ import Testing
         let result = try RollGateProcess.run(["rollback", "23", "--operator", "tester", "--approval", entry.url.path,
                                               "--checks", Self.checks] + Self.closedPort)
         #expect(result.status == 2, "\(result)")
+        #expect(Self.errorLine(result) != nil, "one error line on stderr: \(result)")
         expectRefusal(Self.errorLine(result), file: entry.url.path, line: entry.line, text: entry.text)
     }
 
