@@ -104,7 +104,8 @@ public struct Auditor: Sendable {
             let stepFindings = step.probes.indices.flatMap { findings[Slot(step: stepIndex, probe: $0)] ?? [] }
             return StepResult(step: step.step, title: step.title, kind: step.kind.rawValue, severity: step.severity,
                               approval: step.approval?.rawValue, dependsOn: step.dependsOn, findings: stepFindings,
-                              seconds: stepFindings.reduce(0) { $0 + $1.seconds }, compliance: step.complianceTitle)
+                              seconds: stepFindings.reduce(0) { $0 + $1.seconds }, compliance: step.complianceTitle,
+                              rationale: step.rationale, references: step.references)
         }
     }
 }

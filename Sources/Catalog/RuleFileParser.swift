@@ -9,7 +9,7 @@ struct RuleFileParser {
     let file: String
 
     static let topKeys = ["step", "title", "added", "kind", "severity", "approval", "depends_on", "probes", "rollback",
-                          "impact", "examples"]
+                          "impact", "examples", "rationale", "references"]
 
     func parse(_ text: String) throws(CatalogError) -> StepRule {
         let top = try YAMLValue.root(of: text, file: file).mapping()
@@ -26,7 +26,7 @@ struct RuleFileParser {
             probes.append(probe)
         }
 
-        let rule = StepRule(
+        var rule = StepRule(
             step: step,
             title: try top.required("title").nonEmptyString(),
             added: try top["added"]?.strings() ?? [],
@@ -39,6 +39,8 @@ struct RuleFileParser {
             impact: try top["impact"]?.list().map { (item) throws(CatalogError) in try parseImpact(item) } ?? [],
             examples: try top["examples"]?.list().map { (item) throws(CatalogError) in try parseExample(item) } ?? [],
             source: top.value.location)
+        rule.rationale = try top["rationale"]?.nonEmptyString()
+        rule.references = try top["references"]?.strings() ?? []
 
         for example in rule.examples where rule.probe(example.probe) == nil {
             throw CatalogError.invalidValue(example.source, path: "examples",

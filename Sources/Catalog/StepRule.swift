@@ -36,6 +36,10 @@ public struct StepRule: Sendable {
     /// Documents that must pass or fail a probe: the rule file's own tests.
     public var examples: [ProbeExample]
     public var source: SourceLocation
+    /// Why the step matters, for the people reading a failure (as InSpec's `desc`, SwiftLint's rationale).
+    public var rationale: String? = nil
+    /// Where it is written down: the guide's section, a ticket.
+    public var references: [String] = []
 
     public func probe(_ id: String) -> ProbeRule? { probes.first { $0.id == id } }
 }

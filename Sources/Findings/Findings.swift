@@ -89,10 +89,16 @@ public struct StepResult: Codable, Sendable, Equatable {
     /// What the step's compliance evidence covers (its compliance impact's title), when it removes audit data: its
     /// fields are listed in the Compliance section, and its rollback record is compliance evidence.
     public var compliance: String?
+    /// Why the step matters and where that is written down (the rule file's `rationale` and `references`).
+    public var rationale: String?
+    public var references: [String]?
 
     public init(step: Int, title: String, kind: String, severity: Severity, approval: String?, dependsOn: [Int],
-                findings: [Finding], seconds: Double, compliance: String? = nil) {
+                findings: [Finding], seconds: Double, compliance: String? = nil, rationale: String? = nil,
+                references: [String]? = nil) {
         self.compliance = compliance
+        self.rationale = rationale
+        self.references = references?.isEmpty == true ? nil : references
         self.step = step
         self.title = title
         self.kind = kind

@@ -42,6 +42,8 @@ public enum JUnitReport {
         if !step.dependsOn.isEmpty {
             properties.append(("depends_on", step.dependsOn.map(String.init).joined(separator: ",")))
         }
+        if let rationale = step.rationale { properties.append(("rationale", rationale)) }
+        for reference in step.references ?? [] { properties.append(("reference", reference)) }
         return properties
     }
 

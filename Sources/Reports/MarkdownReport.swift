@@ -113,11 +113,14 @@ public enum MarkdownReport {
             .filter { $0.element.verdict == .failed || $0.element.verdict == .error }
             .sorted { ($0.element.severity, $1.offset) > ($1.element.severity, $0.offset) }
             .map(\.element)
+        let steps = Dictionary(run.steps.map { ($0.step, $0) }, uniquingKeysWith: { first, _ in first })
         return Markdown.section("### What failed\n\n", problems, noun: "finding", budget: budget) { finding in
             var lines = ["- \(finding.verdict.emoji) \(Markdown.findingTitle(finding)) "
                 + "(\(finding.severity.rawValue), check \(Markdown.text(finding.check)))"]
+            let step = steps[finding.step]
             for (label, value) in [("Measured", finding.measured), ("Expected", finding.expected),
-                                   ("Message", finding.message)] where !value.isEmpty {
+                                   ("Message", finding.message), ("Why it matters", step?.rationale ?? ""),
+                                   ("References", step?.references?.joined(separator: "; ") ?? "")] where !value.isEmpty {
                 lines.append("  - \(label): \(Markdown.text(value))")
             }
             if !finding.details.isEmpty {

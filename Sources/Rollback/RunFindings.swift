@@ -24,7 +24,7 @@ public enum PlanFindings {
             details: PlanLines.lines(plan), seconds: 0)
         return StepResult(step: plan.step, title: plan.title, kind: plan.kind, severity: rule?.severity ?? .error,
                           approval: plan.approval, dependsOn: rule?.dependsOn ?? [], findings: [finding], seconds: 0,
-                          compliance: rule?.complianceTitle)
+                          compliance: rule?.complianceTitle, rationale: rule?.rationale, references: rule?.references)
     }
 }
 
@@ -79,6 +79,6 @@ public enum ExecutionFindings {
         return StepResult(step: outcome.step, title: rule?.title ?? "", kind: rule?.kind.rawValue ?? "",
                           severity: rule?.severity ?? .error, approval: rule?.approval?.rawValue,
                           dependsOn: rule?.dependsOn ?? [], findings: [finding], seconds: outcome.seconds,
-                          compliance: rule?.complianceTitle)
+                          compliance: rule?.complianceTitle, rationale: rule?.rationale, references: rule?.references)
     }
 }
