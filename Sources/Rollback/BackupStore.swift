@@ -116,6 +116,26 @@ public struct Manifest: Sendable {
     /// The collections (and `COLLECTION indexes`) the backup holds entries of.
     public var collections: [String]
 
+    /// The manifest as a rollback writes it, before its first entry and after every batch: the one place its fields
+    /// and version are spelled (`init?(_:)` reads them back).
+    static func document(rule step: StepRule, runId: String, createdAt: Date, operator_: String, complete: Bool,
+                         savedBatches: Int, counts: [String: Int], checksum: String) -> BSONDocument {
+        ["type": "rollback-backup", "version": .int32(Int32(BackupStore.manifestVersion)), "step": .int32(Int32(step.step)),
+         "run_id": .string(runId), "created_at": .date(createdAt), "operator": .string(operator_),
+         "complete": .bool(complete), "saved_batches": .int64(Int64(savedBatches)),
+         "counts": .document(BSONDocument(counts.sorted { $0.key < $1.key }.map { ($0.key, BSON.int64(Int64($0.value))) })),
+         "checksum": .string(checksum),
+         "operations": .array(step.rollback.operations.map { operation in
+             switch operation {
+             case let .unset(c, f, fields): ["type": "unset", "collection": .string(c), "filter": .document(f),
+                                             "fields": .array(fields.map(BSON.string))]
+             case let .update(c, f, u): ["type": "update", "collection": .string(c), "filter": .document(f), "update": .document(u)]
+             case let .dropIndex(c, name): ["type": "drop_index", "collection": .string(c), "name": .string(name)]
+             }
+         }),
+         "named_backups": .array(step.rollback.backups.compactMap { $0.name.map(BSON.string) })]
+    }
+
     init?(_ document: BSONDocument) {
         guard let step = document["step"]?.int64Value else { return nil }
         self.step = Int(step)

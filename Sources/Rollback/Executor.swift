@@ -559,20 +559,8 @@ struct BackupWriter {
     func finish() throws { try store.writeManifest(manifest(complete: true)) }
 
     private func manifest(complete: Bool) -> BSONDocument {
-        ["type": "rollback-backup", "version": .int32(Int32(BackupStore.manifestVersion)), "step": .int32(Int32(step.step)),
-         "run_id": .string(runId), "created_at": .date(createdAt), "operator": .string(operator_),
-         "complete": .bool(complete), "saved_batches": .int64(Int64(savedBatches)),
-         "counts": .document(BSONDocument(counts.sorted { $0.key < $1.key }.map { ($0.key, BSON.int64(Int64($0.value))) })),
-         "checksum": .string(checksum.text),
-         "operations": .array(step.rollback.operations.map { operation in
-             switch operation {
-             case let .unset(c, f, fields): ["type": "unset", "collection": .string(c), "filter": .document(f),
-                                             "fields": .array(fields.map(BSON.string))]
-             case let .update(c, f, u): ["type": "update", "collection": .string(c), "filter": .document(f), "update": .document(u)]
-             case let .dropIndex(c, name): ["type": "drop_index", "collection": .string(c), "name": .string(name)]
-             }
-         }),
-         "named_backups": .array(step.rollback.backups.compactMap { $0.name.map(BSON.string) })]
+        Manifest.document(rule: step, runId: runId, createdAt: createdAt, operator_: operator_, complete: complete,
+                          savedBatches: savedBatches, counts: counts, checksum: checksum.text)
     }
 }
 

@@ -24,7 +24,7 @@ struct ReapplyCommand: AsyncParsableCommand {
     @Argument(help: "The step to re-apply.")
     var step: Int
 
-    @Option(help: ArgumentHelp("Backup collection to restore from (rollback_backup_<step>_<run>).", valueName: "name"))
+    @Option(help: ArgumentHelp("Backup collection to restore from (\(BackupStore.prefix)<step>_<run>).", valueName: "name"))
     var backup: String?
 
     @Flag(help: "Restore documents changed since the rollback too.")
