@@ -71,3 +71,23 @@ public enum StepLines {
         return lines.joined(separator: "\n")
     }
 }
+
+/// A rollback or emergency run on the terminal: one line per step, then the health checks.
+public enum ExecutionText {
+    public static func render(_ summary: ExecutionSummary) -> String {
+        var lines = summary.steps.map { step in
+            let symbol = switch step.result {
+            case .done: "✔"
+            case .pending: "-"
+            case .unfinished: "✘"
+            }
+            return "\(symbol) step \(step.step)  \(step.status.padding(toLength: 20, withPad: " ", startingAt: 0)) "
+                + step.changes.map { "\($0.collection) \(grouped($0.documents))" }.joined(separator: ", ")
+                + (step.backup.map { "  backup \($0)" } ?? "") + (step.result == .unfinished ? "  \(step.message)" : "")
+        }
+        if let health = summary.healthLines {
+            lines += ["", "Health checks:"] + health.map { "  " + $0 }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -152,16 +152,15 @@ struct EmergencyCommand: AsyncParsableCommand {
 /// Runs a rollback request, prints its summary, writes its reports, and ends with the right exit code.
 func execute(_ request: RollbackRequest, catalog: Catalog, connection: ConnectionOptions, reportDir: String,
              command: String) async throws {
-    let started = Date()
-    let clock = ContinuousClock.now
     let pool = try connection.makePool(defaultOperationTimeout: ConnectionOptions.changingDataTimeout)
     try await pool.run { try $0.ping() }
     let showProgress = Terminal.stderrIsTerminal
     let progress: @Sendable (String) -> Void = { line in if showProgress { Terminal.error(line) } }
-    let outcomes: [StepOutcome]
+    let run: RollbackRun
     do {
-        outcomes = try await Executor(catalog: catalog, pool: pool, database: connection.databaseName)
-            .run(request, now: started, progress: progress)
+        run = try await RollbackRun.perform(request, catalog: catalog, pool: pool, database: connection.databaseName,
+                                            command: command, toolVersion: RollGate.version,
+                                            server: pool.settings.displayURI, progress: progress)
     } catch let refusal as RollbackRefusal {
         Terminal.error("rollgate: \(refusal)")
         throw ExitStatus.refused.exitCode
@@ -172,44 +171,15 @@ func execute(_ request: RollbackRequest, catalog: Catalog, connection: Connectio
         Terminal.failure("\(lost)")
         throw ExitStatus.refused.exitCode
     }
-    var health: HealthCheck.Result?
-    if request.mode == .emergency {
-        let database = connection.databaseName
-        let checks = catalog.procedure.healthChecks
-        health = try await pool.run { try HealthCheck.run(checks, in: $0.database(database)) }
-    }
-    let run = RunResult(command: command, toolVersion: RollGate.version, startedAt: started,
-                        seconds: clock.secondsElapsed, server: pool.settings.displayURI, database: connection.databaseName,
-                        expectation: "rolled-back", failOn: .error,
-                        steps: outcomes.map { ExecutionFindings.stepResult($0, request: request, catalog: catalog, at: started) },
-                        rules: catalog.rules)
-    var written = try ReportWriter.write(run, to: URL(fileURLWithPath: reportDir))
-    // One sealed evidence file per step that changed data: `rollgate evidence verify FILE` checks it.
-    for evidence in outcomes.compactMap(\.evidence) {
-        let url = URL(fileURLWithPath: reportDir).appendingPathComponent(evidence.fileName)
-        try evidence.encoded().write(to: url, options: .atomic)
-        written.append(url)
-    }
-    for outcome in outcomes {
-        let symbol = switch outcome.status {
-        case .rolledBack, .alreadyRolledBack, .manualDone: "✔"
-        case .manualPending: "-"
-        case .failed, .writtenDuring: "✘"
-        }
-        print("\(symbol) step \(outcome.step)  \(outcome.status.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0)) "
-            + outcome.operations.map { "\($0.collection) \(grouped($0.documents))" }.joined(separator: ", ")
-            + (outcome.backup.map { "  backup \($0)" } ?? "") + (outcome.status == .failed || outcome.status == .writtenDuring ? "  \(outcome.message)" : ""))
-    }
-    if let health {
-        print("\nHealth checks:")
-        health.lines.forEach { print("  " + $0) }
-    }
+    let directory = URL(fileURLWithPath: reportDir)
+    let written = try ReportWriter.write(run.result, to: directory) + run.writeEvidence(to: directory)
+    print(ExecutionText.render(run.summary))
     print("Reports: " + written.map(\.relativePath).joined(separator: ", "))
-    let unfinished: Set<StepOutcome.Status> = [.failed, .writtenDuring]
-    if outcomes.contains(where: { unfinished.contains($0.status) }) || health?.healthy == false {
-        // One line per failed step: the cause, and for a step that changed data, the reapply that restores it.
-        for outcome in outcomes where unfinished.contains(outcome.status) {
-            Terminal.error("rollgate: error: step \(outcome.step) failed: \(outcome.message)")
+    if run.summary.failed {
+        // One line per step that did not finish: the cause, and for a step that changed data, the reapply that
+        // restores it.
+        for step in run.summary.unfinished {
+            Terminal.error("rollgate: error: step \(step.step) failed: \(step.message)")
         }
         throw ExitStatus.findings.exitCode
     }
