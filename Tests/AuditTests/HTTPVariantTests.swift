@@ -123,8 +123,9 @@ import Testing
             let start = ContinuousClock.now
             let findings = try await Self.findings(step: 24, variant: variant, timeout: .seconds(2))
             let elapsed = ContinuousClock.now - start
-            // Six requests (three endpoints, with and without a token), concurrently: one deadline, not six.
-            #expect(elapsed < .seconds(3), "\(variant): \(elapsed)")
+            // Six requests (three endpoints, with and without a token), concurrently: about one deadline (2 s), not
+            // six (12 s). The bound leaves room for a loaded CI machine (3.9 s seen) and still fails if they ran in turn.
+            #expect(elapsed < .seconds(6), "\(variant): \(elapsed)")
             #expect(findings.filter { $0.code == "RG-PROBE-001" }.count == 6)
             #expect(findings.filter { $0.code == "RG-PROBE-001" }.allSatisfy {
                 $0.message.hasPrefix("no answer within 2 s from POST http://") || $0.message.hasPrefix("no answer within 2 s from DELETE http://")
