@@ -74,64 +74,40 @@ struct PlanCommand: AsyncParsableCommand {
 /// Runs a dry run and writes its reports; shared by `plan` and `rollback --dry-run`.
 func runPlan(connection: ConnectionOptions, options: PlanOptionsGroup, command: String) async throws {
     try await reportingFailures {
-        let started = Date()
-        let clock = ContinuousClock.now
         let catalog = try loadCatalog(options.checks)
         let selected = try StepSelection.parse(options.steps, available: catalog.stepNumbers)
         let pool = try connection.makePool()
         try await pool.run { try $0.ping() }
-
-        let plan = try await Planner(catalog: catalog, pool: pool, database: connection.databaseName,
-                                     options: PlanOptions(now: started)).plan(steps: selected)
-        let elapsed = clock.secondsElapsed
-        // Before the history entry: an export that cannot be written leaves no record of a plan nobody got.
-        var exports: [ExportSummary]?
-        if let directory = options.export {
-            exports = try await exportImpacts(plan, catalog: catalog, pool: pool, database: connection.databaseName,
-                                              now: started, directory: directory,
-                                              includePersonalData: options.includePersonalData)
+        let history = options.noHistory ? nil
+            : History.Run(operator_: options.operatorName, reason: options.reason, mode: .dryRun, startedAt: Date())
+        let export = options.export.map { directory in
+            ExportRequest(directory: directory, includePersonalData: options.includePersonalData) { url, header, ownerOnly in
+                try ExportFileOnTerminal(url: url, header: header, ownerOnly: ownerOnly)
+            }
         }
-        if !options.noHistory {
-            let run = History.Run(operator_: options.operatorName, reason: options.reason, mode: .dryRun, startedAt: started)
-            let database = connection.databaseName
-            try await pool.run { try History.recordPlan(plan, run: run, seconds: elapsed, in: $0.database(database)) }
-        }
-        let result = RunResult(command: command, toolVersion: RollGate.version, startedAt: started,
-                               seconds: elapsed, server: pool.settings.displayURI, database: connection.databaseName,
-                               expectation: "applied", failOn: .error,
-                               steps: plan.map { PlanFindings.stepResult($0, catalog: catalog) }, plan: plan, exports: exports,
-                               rules: catalog.rules)
-        let written = try ReportWriter.write(result, to: URL(fileURLWithPath: options.reportDir))
-        print(PlanText.render(plan))
-        if let exports { print(PlanText.render(exports: exports)) }
+        let run = try await PlanRun.perform(steps: selected, catalog: catalog, pool: pool, database: connection.databaseName,
+                                            command: command, toolVersion: RollGate.version,
+                                            server: pool.settings.displayURI, history: history, export: export)
+        let written = try ReportWriter.write(run.result, to: URL(fileURLWithPath: options.reportDir))
+        print(PlanText.render(run.plan))
+        if let exports = run.exports { print(PlanText.render(exports: exports)) }
         print("Reports: " + written.map(\.relativePath).joined(separator: ", "))
     }
 }
 
-/// Writes the export files of every planned step that has them into `directory`, one streaming pass each.
-func exportImpacts(_ plan: [StepPlan], catalog: Catalog, pool: MongoPool, database: String, now: Date,
-                   directory: String, includePersonalData: Bool) async throws -> [ExportSummary] {
-    var summaries: [ExportSummary] = []
-    for step in plan {
-        guard let rule = catalog.step(step.step) else { continue }
-        for table in ImpactExporter.tables(for: rule, plan: step) {
-            let url = URL(fileURLWithPath: directory).appendingPathComponent(table.file)
-            var summary = try await pool.run { client in
-                let exporter = ImpactExporter(database: client.database(database), now: now,
-                                              includePersonalData: includePersonalData)
-                let writer = try CSVWriter(url: url, header: table.header,
-                                           ownerOnly: includePersonalData && table.hasPersonalData)
-                let bar = ProgressBar(label: "exporting \(table.file)")
-                defer { bar.finish() }
-                let summary = try exporter.export(table, step: step.step, to: writer) {
-                    bar.update(done: $0, total: max(table.expectedRows ?? 0, $0))
-                }
-                try writer.finish()
-                return summary
-            }
-            summary.file = url.relativePath
-            summaries.append(summary)
-        }
+/// An export file written through Reports' CSV writer, with a progress bar on stderr when it is a terminal.
+final class ExportFileOnTerminal: ExportFile {
+    private let csv: CSVWriter
+    private let bar: ProgressBar
+
+    init(url: URL, header: [String], ownerOnly: Bool) throws {
+        csv = try CSVWriter(url: url, header: header, ownerOnly: ownerOnly)
+        bar = ProgressBar(label: "exporting \(url.lastPathComponent)")
     }
-    return summaries
+
+    func write(_ row: [ExportCell]) throws { try csv.write(row) }
+    func progress(done: Int, total: Int) { bar.update(done: done, total: total) }
+    func finish() throws { try csv.finish() }
+
+    deinit { bar.finish() }
 }
