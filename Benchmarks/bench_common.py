@@ -24,13 +24,13 @@ class Failure(Exception):
 # MARK: Rule files
 
 def load_rules() -> list:
-    """Every rule file in checks/ as a dict, in file-name order (PyYAML: the wrappers install it into .venv when it is
-    missing)."""
+    """Every step's rule file in checks/ as a dict, in file-name order; procedure.yaml, which is no step, is left out
+    (PyYAML: the wrappers install it into .venv when it is missing)."""
     import yaml
 
     rules = []
     for name in sorted(os.listdir(CHECKS)):
-        if name.endswith((".yaml", ".yml")):
+        if name.endswith((".yaml", ".yml")) and name not in ("procedure.yaml", "procedure.yml"):
             with open(os.path.join(CHECKS, name)) as file:
                 rules.append(yaml.safe_load(file))
     return rules
