@@ -125,11 +125,14 @@ extension StepRule {
 }
 
 extension StepRule {
-    /// What the step's compliance evidence covers (its first compliance impact's title), when it has any.
-    public var complianceTitle: String? {
-        impact.lazy.compactMap { impact -> String? in
-            if case .compliance(let compliance) = impact { return compliance.title }
+    /// The step's compliance impacts: the audit data its rollback removes.
+    public var complianceImpacts: [ComplianceImpact] {
+        impact.compactMap { impact in
+            if case .compliance(let compliance) = impact { return compliance }
             return nil
-        }.first
+        }
     }
+
+    /// What the step's compliance evidence covers (its first compliance impact's title), when it has any.
+    public var complianceTitle: String? { complianceImpacts.first?.title }
 }

@@ -48,11 +48,12 @@ public enum StepSelection {
 public struct EmergencySelection: Sendable, Equatable {
     /// Ascending; the executor runs them highest first.
     public let steps: [Int]
-    /// The steps that are not recommended and were included on purpose (they need `--force` and an approval).
+    /// The steps that are not recommended and were included on purpose: including forces them; they need an approval.
     public let included: [Int]
 
     public init(catalog: Catalog, include: String?) throws(StepSelection.Invalid) {
-        let emergency = catalog.procedure.emergencySteps.filter { catalog.step($0) != nil }
+        // The catalog has checked that every emergency step has a rule file.
+        let emergency = catalog.procedure.emergencySteps
         guard !emergency.isEmpty else {
             throw StepSelection.Invalid(description: "the catalog declares no emergency steps (emergency.steps in \(Procedure.fileName))")
         }

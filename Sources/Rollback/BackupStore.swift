@@ -151,10 +151,8 @@ public struct Manifest: Sendable {
 
     /// The personal-data fields (as the step's compliance impact names them) whose values this backup holds.
     public func personalDataFields(_ rule: StepRule) -> [String] {
-        rule.impact.flatMap { impact -> [String] in
-            guard case .compliance(let compliance) = impact, collections.contains(compliance.collection) else { return [] }
-            return compliance.fields.filter(\.personalData).map(\.name)
-        }
+        rule.complianceImpacts.filter { collections.contains($0.collection) }
+            .flatMap { $0.fields.filter(\.personalData).map(\.name) }
     }
 
     /// Holds pre-images that a re-apply can use: a complete old-format backup, or any saved batch.

@@ -185,10 +185,7 @@ struct RemovalTally: Sendable {
     private(set) var removals: [Evidence.Removal]
 
     init(rule: StepRule) {
-        let compliance = rule.impact.compactMap { impact -> ComplianceImpact? in
-            if case .compliance(let compliance) = impact { return compliance }
-            return nil
-        }
+        let compliance = rule.complianceImpacts
         removals = rule.rollback.removedFields.map { collection, fields in
             let impact = compliance.first { $0.collection == collection }
             let personal = Set(impact?.fields.filter(\.personalData).map(\.name) ?? [])

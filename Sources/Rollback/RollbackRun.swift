@@ -43,7 +43,7 @@ public struct RollbackRun: Sendable {
 }
 
 extension StepOutcome {
-    /// The outcome in brief, for the terminal.
+    /// The outcome in brief, for the terminal; its `result` is also the verdict of the step's finding.
     var summary: ExecutionSummary.Step {
         let result: ExecutionSummary.Step.Result = switch status {
         case .rolledBack, .alreadyRolledBack, .manualDone: .done

@@ -33,10 +33,10 @@ public enum PlanFindings {
 public enum ExecutionFindings {
     public static func stepResult(_ outcome: StepOutcome, request: RollbackRequest, catalog: Catalog, at time: Date) -> StepResult {
         let rule = catalog.step(outcome.step)
-        let verdict: Verdict = switch outcome.status {
-        case .rolledBack, .alreadyRolledBack, .manualDone: .passed
-        case .manualPending: .skipped
-        case .failed, .writtenDuring: .failed
+        let verdict: Verdict = switch outcome.summary.result {
+        case .done: .passed
+        case .pending: .skipped
+        case .unfinished: .failed
         }
         var details = ["operator: \(request.operator_)", "time: \(time.formatted(.iso8601))"]
         if let reason = request.reason { details.append("reason: \(reason)") }
