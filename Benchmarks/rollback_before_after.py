@@ -63,7 +63,7 @@ OLD_BACKUP_DONE = re.compile(r"^  backup (\S+): (\d+) entries$")          # 3a7c
 OLD_CHANGED_LINE = re.compile(r"^  (\S+): (\d+) documents changed$")      # 3a7c3bf, once per operation
 PHASES_LINE = re.compile(r"step (\d+) phases")
 PHASE_FIGURE = re.compile(r"([A-Za-z][\w ]*?) s=(-?[\d.]+(?:e-?\d+)?)")
-PHASE_ORDER = ("count", "backup", "apply", "verify")
+PHASE_ORDER = ("count", "named copies", "read", "lock", "backup", "apply", "batch", "verify")
 
 
 # MARK: Running a command with its stderr timestamped

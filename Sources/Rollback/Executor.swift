@@ -246,8 +246,11 @@ struct StepExecutor {
     let request: RollbackRequest
     let lock: RollbackLock
     let progress: (String) -> Void
+    /// Where the step's time goes, logged at debug level as `step N phases` when it ends.
+    let phases = PhaseTimes()
 
     func execute() throws -> StepOutcome {
+        defer { Self.logger.debug("step \(step.step) phases", metadata: phases.metadata) }
         let start = ContinuousClock.now
         if step.rollback.operations.isEmpty {
             let done = request.confirmManual && !step.rollback.manual.isEmpty
@@ -258,7 +261,7 @@ struct StepExecutor {
                                    + step.rollback.manual.joined(separator: "; "),
                                seconds: start.secondsElapsed)
         }
-        let before = try counts()
+        let before = try phases.time("count") { try counts() }
         guard before.contains(where: { $0.documents > 0 }) else {
             return StepOutcome(step: step.step, status: .alreadyRolledBack, operations: before, backup: nil,
                                backupDocuments: 0, verification: try verify(backup: nil),
@@ -270,7 +273,7 @@ struct StepExecutor {
         var changed = Array(repeating: 0, count: step.rollback.operations.count)
         do {
             try writer.begin()
-            try saveNamedBackups()
+            try phases.time("named copies") { try saveNamedBackups() }
             let changing = before.filter { $0.type != "drop_index" }.reduce(0) { $0 + $1.documents }
             let transactions = request.useTransactions && (try? database.client.hello()["setName"] != nil) == true
             if transactions && changing <= request.transactionLimit {
@@ -304,7 +307,7 @@ struct StepExecutor {
             result.documents = documents
             return result
         }
-        let verification = try verify(backup: store)
+        let verification = try phases.time("verify") { try verify(backup: store) }
         let statuses = Set(verification.map(\.status))
         let status: StepOutcome.Status = statuses.contains(.failed) ? .failed : statuses.contains(.writtenDuring) ? .writtenDuring : .rolledBack
         let message = switch status {
@@ -346,26 +349,33 @@ struct StepExecutor {
             guard !batch.isEmpty else { return }
             let ids = batch.compactMap { $0["_id"] }
             let body = { (session: MongoSession?, writer: inout BackupWriter, changed: inout [Int]) throws in
-                if session == nil || batchTransactions { try lock.confirm(database, session: session) }
-                try writer.save(batch.map { BackupStore.entry(of: $0, in: collection, batch: writer.savedBatches + 1) }, session: session)
+                if session == nil || batchTransactions {
+                    try phases.time("lock") { try lock.confirm(database, session: session) }
+                }
+                try phases.time("backup") {
+                    try writer.save(batch.map { BackupStore.entry(of: $0, in: collection, batch: writer.savedBatches + 1) }, session: session)
+                }
                 for (index, operation) in operations {
-                    changed[index] += try apply(operation, to: ids, session: session)
+                    changed[index] += try phases.time("apply") { try apply(operation, to: ids, session: session) }
                 }
             }
-            if batchTransactions {
-                let transaction = try database.client.startSession()
-                (writer, changed) = try transaction.withTransaction { session in
-                    var attempt = (writer, changed)
-                    try body(session, &attempt.0, &attempt.1)
-                    return attempt
+            // "batch" holds lock, backup and apply, and the commit: the difference is the commit's cost.
+            try phases.time("batch") {
+                if batchTransactions {
+                    let transaction = try database.client.startSession()
+                    (writer, changed) = try transaction.withTransaction { session in
+                        var attempt = (writer, changed)
+                        try body(session, &attempt.0, &attempt.1)
+                        return attempt
+                    }
+                } else {
+                    try body(session, &writer, &changed)
                 }
-            } else {
-                try body(session, &writer, &changed)
             }
             progress("  \(collection): \(writer.checksum.count) backed up and changed")
             batch.removeAll(keepingCapacity: true)
         }
-        while let document = try cursor.next() {
+        while let document = try phases.time("read", { try cursor.next() }) {
             batch.append(document)
             if batch.count == BackupStore.batchSize { try flush() }
         }
@@ -575,6 +585,26 @@ public struct LockLostDuringStep: Error, CustomStringConvertible {
         "\(lost); step \(step) stopped before its next write" + (backup.map {
             ": what it changed is in backup \($0), part of the step's chain (rollgate reapply \(step) restores it)"
         } ?? " and had changed nothing")
+    }
+}
+
+/// Seconds spent per phase of one step, in the order the phases first ran. What is not in a named phase (a batch's
+/// commit, history) is the rest of the step's time.
+final class PhaseTimes {
+    private var seconds: [(phase: String, seconds: Double)] = []
+
+    func time<T>(_ phase: String, _ body: () throws -> T) rethrows -> T {
+        let start = ContinuousClock.now
+        defer {
+            let elapsed = start.secondsElapsed
+            if let index = seconds.firstIndex(where: { $0.phase == phase }) { seconds[index].seconds += elapsed }
+            else { seconds.append((phase, elapsed)) }
+        }
+        return try body()
+    }
+
+    var metadata: Logger.Metadata {
+        Logger.Metadata(uniqueKeysWithValues: seconds.map { ("\($0.phase) s", .string(String(format: "%.3f", $0.seconds))) })
     }
 }
 
