@@ -35,3 +35,10 @@ struct JSONReportTests {
         #expect(try JSONReport.decode(json).startedAt == Fixtures.startedAt)
     }
 }
+
+extension JSONReportTests {
+    /// A plan with every kind of impact reads back to the same typed impacts.
+    @Test func planDecodesBackToTheSamePlan() throws {
+        #expect(try JSONReport.decode(JSONReport.render(PlanFixture.run)) == PlanFixture.run)
+    }
+}

@@ -25,7 +25,7 @@ struct PlanReportTests {
                                   rows: months, figures: [
                                       "perYear": 15_820, "perMonthAverage": 26_000.125, "fullMonths": 2,
                                       "ordersLast30Days": 10, "withoutAmountLast30Days": 1, "orders": 530,
-                                      "rupeesAllTime": 68_901.05, "guideCount": 500, "defaultAmount": 130,
+                                      "rupeesAllTime": 68_901.05, "withoutAmount": 28, "guideCount": 500, "defaultAmount": 130,
                                   ])])
     }
 
