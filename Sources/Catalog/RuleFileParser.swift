@@ -221,14 +221,22 @@ struct RuleFileParser {
         case "sum":
             try map.finish(allowed: ["type", "title", "collection", "pipeline", "unit"])
             let unitValue = try map.required("unit")
-            let unit = try unitValue.nonEmptyString()
-            guard ["rupees", "documents"].contains(unit) else { throw unitValue.invalid("unit is rupees or documents") }
+            guard let unit = SumUnit(rawValue: try unitValue.nonEmptyString()) else {
+                throw unitValue.invalid("unit is rupees or documents")
+            }
             return .sum(title: try map.required("title").nonEmptyString(), collection: try collection(map),
                         pipeline: try pipeline(map.required("pipeline")) ?? [], unit: unit)
         case "revenue":
-            try map.finish(allowed: ["type", "collection", "filter", "guide_filter", "amount_field", "default_amount",
-                                     "date_field", "id_field", "customer_field", "note"])
+            try map.finish(allowed: ["type", "title", "window_days", "collection", "filter", "guide_filter", "amount_field",
+                                     "default_amount", "date_field", "id_field", "customer_field", "note"])
+            let windowValue = try map.required("window_days")
+            let windowDays = try windowValue.int()
+            guard RevenueImpact.windowRange.contains(windowDays) else {
+                throw windowValue.invalid("window_days must be between \(RevenueImpact.windowRange.lowerBound) and "
+                    + "\(RevenueImpact.windowRange.upperBound)")
+            }
             return .revenue(RevenueImpact(
+                title: try map.required("title").nonEmptyString(), windowDays: windowDays,
                 collection: try collection(map), filter: try filter(map.required("filter")) ?? [:],
                 guideFilter: try filter(map.required("guide_filter")) ?? [:],
                 amountField: try map.required("amount_field").nonEmptyString(),

@@ -280,7 +280,7 @@ public enum ImpactRule: Sendable {
     /// Documents affected in some way worth saying (`deliveries orphaned from their orders`).
     case count(title: String, collection: String, filter: BSONDocument)
     /// A total computed by a read-only pipeline whose single result has `value` (and optionally `count`).
-    case sum(title: String, collection: String, pipeline: [BSON], unit: String)
+    case sum(title: String, collection: String, pipeline: [BSON], unit: SumUnit)
     /// Revenue no longer billed (step 23).
     case revenue(RevenueImpact)
     /// Audit data removed (step 25).
@@ -291,7 +291,13 @@ public enum ImpactRule: Sendable {
     case performance(queries: [String])
 }
 
+/// Revenue no longer billed: the orders `filter` matches, priced by `amount_field`, over the last `window_days` days
+/// (projected per year) and month by month.
 public struct RevenueImpact: Sendable {
+    /// The headline figure's title in the reports; it should name the window.
+    public var title: String
+    /// The days back from now of the headline figure (`window_days`).
+    public var windowDays: Int
     public var collection: String
     /// The orders that would go unbilled (one-time and delivered: `subscription_id` missing or null).
     public var filter: BSONDocument
@@ -305,6 +311,9 @@ public struct RevenueImpact: Sendable {
     public var idField: String
     public var customerField: String
     public var note: String
+
+    /// The windows a rule may declare: a day to a year.
+    public static let windowRange = 1...Impact.Revenue.daysPerYear
 }
 
 public struct ComplianceImpact: Sendable {

@@ -22,35 +22,36 @@ public enum PlanLines {
     }
 
     static func describe(_ impact: Impact) -> [String] {
-        switch impact.kind {
-        case "revenue":
-            let f = impact.figures
-            var lines = ["₹ unbilled, last 30 days: \(IndianNumberFormat.rupees(impact.value)) "
-                + "(\(grouped(Int(f["ordersLast30Days"] ?? 0))) orders, \(grouped(Int(f["withoutAmountLast30Days"] ?? 0))) "
-                + "priced at \(IndianNumberFormat.rupees(f["defaultAmount"] ?? 0)) for want of an amount); per year "
-                + "\(IndianNumberFormat.rupees(f["perYear"] ?? 0)) (\(IndianNumberFormat.rupeesInWords(f["perYear"] ?? 0))), "
-                + "projected from the last 30 days × 365 ÷ 30"]
-            lines += impact.rows.map { "  \($0.monthLabel): \(IndianNumberFormat.rupees($0.figures["rupees"] ?? 0)) from "
-                + "\(grouped(Int($0.figures["orders"] ?? 0))) orders" }
-            lines.append("  total: \(IndianNumberFormat.rupees(impact.rows.reduce(0) { $0 + ($1.figures["rupees"] ?? 0) })) from "
-                + "\(grouped(Int(f["orders"] ?? 0))) orders")
-            lines.append("the guide's query counts \(grouped(Int(f["guideCount"] ?? 0))) orders; RollGate counts "
-                + "\(grouped(Int(f["orders"] ?? 0)))")
+        switch impact {
+        case .revenue(let revenue):
+            let rupees = IndianNumberFormat.rupees
+            var lines = ["₹ unbilled, last \(revenue.windowDays) days: \(rupees(revenue.window.rupees)) "
+                + "(\(grouped(revenue.window.orders)) orders, \(grouped(revenue.window.withoutAmount)) "
+                + "priced at \(rupees(revenue.defaultAmount)) for want of an amount); per year "
+                + "\(rupees(revenue.perYear)) (\(IndianNumberFormat.rupeesInWords(revenue.perYear))), "
+                + "projected from \(revenue.projection)"]
+            lines += revenue.months.map { "  \($0.coverageLabel): \(rupees($0.totals.rupees)) from \(grouped($0.totals.orders)) orders" }
+            lines.append("  total: \(rupees(revenue.months.reduce(0) { $0 + $1.totals.rupees })) from "
+                + "\(grouped(revenue.allTime.orders)) orders")
+            lines.append("the guide's query counts \(grouped(revenue.guideCount)) orders; RollGate counts "
+                + "\(grouped(revenue.allTime.orders))")
             return lines
-        case "compliance":
-            return ["\(impact.title): \(grouped(Int(impact.value))), \(grouped(Int(impact.figures["personalData"] ?? 0))) "
-                + "with personal data"] + impact.rows.map { "  \($0.label): \(grouped(Int($0.figures["records"] ?? 0)))" }
-        case "performance":
-            return [impact.title + ":"] + impact.rows.map { row in
-                String(format: "  %@: %.1f ms with the index, %.1f ms scanning (%.0f× slower)", row.label,
-                       row.figures["withIndexMs"] ?? 0, row.figures["collectionScanMs"] ?? 0, row.figures["slowdown"] ?? 0)
+        case .compliance(let compliance):
+            return ["\(compliance.title): \(grouped(compliance.records)), \(grouped(compliance.personalData)) with personal data"]
+                + compliance.groups.map { "  \($0.label): \(grouped($0.records))" }
+        case .performance(let performance):
+            return [performance.title + ":"] + performance.queries.map { query in
+                String(format: "  %@: %.1f ms with the index, %.1f ms scanning (%.0f× slower)", query.title,
+                       query.withIndexMs, query.collectionScanMs, query.slowdown)
             }
-        case "security":
-            return ["\(impact.title): " + impact.rows.map(\.label).joined(separator: ", ")]
-        default:
-            let value = impact.unit == "rupees" ? IndianNumberFormat.rupees(impact.value)
-                : Int(exactly: impact.value.rounded()).map(grouped) ?? "\(impact.value)"
-            return ["\(impact.title): \(value)"]
+        case .security(let security):
+            return ["\(security.title): " + security.endpoints.joined(separator: ", ")]
+        case .count(let count):
+            return ["\(count.title): \(grouped(count.documents))"]
+        case .sum(let sum):
+            let value = sum.unit == .rupees ? IndianNumberFormat.rupees(sum.value)
+                : Int(exactly: sum.value.rounded()).map(grouped) ?? "\(sum.value)"
+            return ["\(sum.title): \(value)"]
         }
     }
 

@@ -39,16 +39,19 @@ enum MarkdownPlanSections {
     static func finance(_ plan: [StepPlan], budget: Int) -> String {
         var lines: [String] = []
         for step in plan {
-            for impact in step.impacts where impact.unit == "rupees" {
+            for impact in step.impacts where impact.inRupees {
                 lines.append("**Step \(step.step) · \(Markdown.text(impact.title)): "
                     + "\(IndianNumberFormat.rupees(impact.value))**\(inWords(impact.value))\n")
-                if impact.kind == "revenue" {
-                    lines += revenue(impact)
-                    if !impact.rows.isEmpty {
+                switch impact {
+                case .revenue(let revenue):
+                    lines += self.revenue(revenue)
+                    if !revenue.months.isEmpty {
                         lines += ["", "![Step \(step.step): ₹ that would go unbilled, by month](\(RevenueChart.fileName(step: step.step)))"]
                     }
-                } else if let count = impact.figures["count"] {
-                    lines.append("- over \(IndianNumberFormat.string(count)) records")
+                case .sum(let sum):
+                    lines.append("- over \(IndianNumberFormat.string(sum.count)) records")
+                default:
+                    break
                 }
                 lines.append("")
             }
@@ -56,7 +59,6 @@ enum MarkdownPlanSections {
         return bounded("### Finance\n\n", lines, budget: budget)
     }
 
-    /// ` (₹8.73 lakh)` for an amount that has words beyond its digits; else nothing.
     /// The files `--export` wrote: one row each, with what it holds and whether personal data is in it.
     static func exports(_ exports: [ExportSummary], budget: Int) -> String {
         guard !exports.isEmpty else { return "" }
@@ -79,42 +81,42 @@ enum MarkdownPlanSections {
         }
     }
 
+    /// ` (₹8.73 lakh)` for an amount that has words beyond its digits; else nothing.
     static func inWords(_ value: Double) -> String {
         let words = IndianNumberFormat.rupeesInWords(value)
         return words == IndianNumberFormat.rupees(value) ? "" : " (\(words))"
     }
 
-    /// The figures of a revenue impact with their basis, then the table of every month of the window and its total.
-    static func revenue(_ impact: Impact) -> [String] {
-        let f = impact.figures
-        let money = IndianNumberFormat.rupees, count = IndianNumberFormat.string
-        let defaultAmount = money(f["defaultAmount"] ?? 0)
-        let fullMonths = Int(f["fullMonths"] ?? 0)
+    /// The figures of a revenue impact with their basis, then the table of every month of the data and its total.
+    static func revenue(_ revenue: Impact.Revenue) -> [String] {
+        let money = IndianNumberFormat.rupees
+        func count(_ value: Int) -> String { IndianNumberFormat.string(Double(value)) }
+        let defaultAmount = money(revenue.defaultAmount)
+        let fullMonths = revenue.fullMonths.count
         var lines = [
-            "- Per year: \(money(f["perYear"] ?? 0))\(inWords(f["perYear"] ?? 0)), projected "
-                + "from the last 30 days × 365 ÷ 30.",
+            "- Per year: \(money(revenue.perYear))\(inWords(revenue.perYear)), projected from \(revenue.projection).",
             fullMonths == 0 ? "- Per month on average: no full month in the data yet."
-                : "- Per month on average: \(money(f["perMonthAverage"] ?? 0)), over the "
+                : "- Per month on average: \(money(revenue.perMonthAverage)), over the "
                     + "\(ReportText.count(fullMonths, "full month")) below (partial months left out).",
-            "- Orders in the last 30 days: \(count(f["ordersLast30Days"] ?? 0)), of which "
-                + "\(count(f["withoutAmountLast30Days"] ?? 0)) have no amount and are priced at \(defaultAmount) "
+            "- Orders in the last \(revenue.windowDays) days: \(count(revenue.window.orders)), of which "
+                + "\(count(revenue.window.withoutAmount)) have no amount and are priced at \(defaultAmount) "
                 + "each (the guide's assumption).",
-            "- Orders counted: \(count(f["orders"] ?? 0)); the guide's own query counts \(count(f["guideCount"] ?? 0)).",
+            "- Orders counted: \(count(revenue.allTime.orders)); the guide's own query counts \(count(revenue.guideCount)).",
         ]
-        if let note = impact.note { lines.append("- \(Markdown.text(note))") }
-        guard !impact.rows.isEmpty else { return lines }
+        if let note = revenue.note { lines.append("- \(Markdown.text(note))") }
+        guard !revenue.months.isEmpty else { return lines }
         lines.append("")
         lines.append("Every month of the data, oldest first; a partial month is one the data does not cover whole.")
         lines.append("")
         lines.append(Markdown.tableHeader([("Month", false), ("Orders", true), ("Unbilled ₹", true),
                                            ("Priced at \(defaultAmount)", true)]).trimmingCharacters(in: .newlines))
-        var total = (orders: 0.0, rupees: 0.0, withoutAmount: 0.0)
-        for row in impact.rows {
-            let orders = row.figures["orders"] ?? 0, rupees = row.figures["rupees"] ?? 0
-            let withoutAmount = row.figures["withoutAmount"] ?? 0
-            total = (total.orders + orders, total.rupees + rupees, total.withoutAmount + withoutAmount)
+        var total = Impact.Revenue.Totals(orders: 0, rupees: 0, withoutAmount: 0)
+        for month in revenue.months {
+            let figures = month.totals
+            total = .init(orders: total.orders + figures.orders, rupees: total.rupees + figures.rupees,
+                          withoutAmount: total.withoutAmount + figures.withoutAmount)
             lines.append(Markdown.row([
-                Markdown.text(row.monthLabel), count(orders), money(rupees), count(withoutAmount),
+                Markdown.text(month.coverageLabel), count(figures.orders), money(figures.rupees), count(figures.withoutAmount),
             ]).trimmingCharacters(in: .newlines))
         }
         lines.append(Markdown.row([
@@ -127,18 +129,18 @@ enum MarkdownPlanSections {
     static func compliance(_ plan: [StepPlan], budget: Int) -> String {
         var lines: [String] = []
         for step in plan {
-            for impact in step.impacts where impact.kind == "compliance" {
-                lines.append("**Step \(step.step) · \(Markdown.text(impact.title)): "
-                    + "\(IndianNumberFormat.string(impact.value))**, of which "
-                    + "\(IndianNumberFormat.string(impact.figures["personalData"] ?? 0)) hold personal data\n")
+            for case .compliance(let compliance) in step.impacts {
+                lines.append("**Step \(step.step) · \(Markdown.text(compliance.title)): "
+                    + "\(IndianNumberFormat.string(Double(compliance.records)))**, of which "
+                    + "\(IndianNumberFormat.string(Double(compliance.personalData))) hold personal data\n")
                 lines.append(Markdown.tableHeader([("Confirmation method", false), ("Records", true),
                                                    ("With personal data", true)]).trimmingCharacters(in: .newlines))
-                for row in impact.rows {
-                    lines.append(Markdown.row([Markdown.text(row.label), IndianNumberFormat.string(row.figures["records"] ?? 0),
-                                               IndianNumberFormat.string(row.figures["personalData"] ?? 0)])
+                for group in compliance.groups {
+                    lines.append(Markdown.row([Markdown.text(group.label), IndianNumberFormat.string(Double(group.records)),
+                                               IndianNumberFormat.string(Double(group.personalData))])
                         .trimmingCharacters(in: .newlines))
                 }
-                if let note = impact.note { lines += ["", Markdown.text(note)] }
+                lines += ["", Markdown.text(compliance.note)]
                 lines.append("")
             }
         }
@@ -149,18 +151,17 @@ enum MarkdownPlanSections {
     static func performance(_ plan: [StepPlan], budget: Int) -> String {
         var lines: [String] = []
         for step in plan {
-            for impact in step.impacts where impact.kind == "performance" {
+            for case .performance(let performance) in step.impacts {
                 lines.append(Markdown.tableHeader([("Query", false), ("With index ms", true), ("Collection scan ms", true),
                                                    ("Slowdown", true), ("Budget ms", true)]).trimmingCharacters(in: .newlines))
-                for row in impact.rows {
-                    let f = row.figures
+                for query in performance.queries {
                     lines.append(Markdown.row([
-                        Markdown.text(row.label), ReportText.decimal(f["withIndexMs"] ?? 0),
-                        ReportText.decimal(f["collectionScanMs"] ?? 0), ReportText.decimal(f["slowdown"] ?? 0) + "×",
-                        ReportText.decimal(f["budgetMs"] ?? 0),
+                        Markdown.text(query.title), ReportText.decimal(query.withIndexMs),
+                        ReportText.decimal(query.collectionScanMs), ReportText.decimal(query.slowdown) + "×",
+                        ReportText.decimal(query.budgetMs),
                     ]).trimmingCharacters(in: .newlines))
                 }
-                if let note = impact.note { lines += ["", Markdown.text(note)] }
+                lines += ["", Markdown.text(performance.note)]
                 lines.append("")
             }
         }
@@ -170,11 +171,17 @@ enum MarkdownPlanSections {
     /// Impacts counted in documents or endpoints.
     static func otherImpacts(_ plan: [StepPlan], budget: Int) -> String {
         let lines = plan.flatMap { step in
-            step.impacts.filter { ["count", "security"].contains($0.kind) || ($0.kind == "sum" && $0.unit != "rupees") }
-                .map { impact in
-                    "- Step \(step.step): \(Markdown.text(impact.title)): **\(IndianNumberFormat.string(impact.value))**"
-                        + (impact.rows.isEmpty ? "" : " (" + impact.rows.map { Markdown.text($0.label) }.joined(separator: ", ") + ")")
+            step.impacts.compactMap { impact -> String? in
+                let breakdown: [String]
+                switch impact {
+                case .count: breakdown = []
+                case .sum(let sum) where sum.unit != .rupees: breakdown = []
+                case .security(let security): breakdown = security.endpoints
+                default: return nil
                 }
+                return "- Step \(step.step): \(Markdown.text(impact.title)): **\(IndianNumberFormat.string(impact.value))**"
+                    + (breakdown.isEmpty ? "" : " (" + breakdown.map(Markdown.text).joined(separator: ", ") + ")")
+            }
         }
         return bounded("### Other impacts\n\n", lines, budget: budget)
     }

@@ -10,21 +10,23 @@ public enum RevenueChart {
     /// The charts of a plan: one per step with a revenue impact that has month rows.
     static func charts(_ plan: [StepPlan]) throws -> [(name: String, svg: String)] {
         try plan.compactMap { step in
-            guard let impact = step.impacts.first(where: { $0.kind == "revenue" && !$0.rows.isEmpty }) else { return nil }
-            return (fileName(step: step.step), try render(impact, step: step.step))
+            for case .revenue(let revenue) in step.impacts where !revenue.months.isEmpty {
+                return (fileName(step: step.step), try render(revenue, step: step.step))
+            }
+            return nil
         }
     }
 
     static let barWidth = 56.0, gap = 16.0, plotHeight = 240.0, left = 24.0, top = 64.0, bottom = 72.0
 
-    /// The SVG document of one impact's month rows.
-    static func render(_ impact: Impact, step: Int) throws -> String {
-        let rows = impact.rows
-        let largest = max(rows.map { $0.figures["rupees"] ?? 0 }.max() ?? 0, 1)
+    /// The SVG document of one revenue impact's months.
+    static func render(_ revenue: Impact.Revenue, step: Int) throws -> String {
+        let rows = revenue.months
+        let largest = max(rows.map(\.totals.rupees).max() ?? 0, 1)
         let width = left * 2 + Double(rows.count) * (barWidth + gap)
         let height = top + plotHeight + bottom
         let baseline = top + plotHeight
-        let total = rows.reduce(0) { $0 + ($1.figures["rupees"] ?? 0) }
+        let total = rows.reduce(0) { $0 + $1.totals.rupees }
         return try XMLWriter.document { xml in
             try xml.element("svg", [("xmlns", "http://www.w3.org/2000/svg"), ("width", number(max(width, 480))),
                                     ("height", number(height)), ("font-family", "sans-serif"), ("font-size", "12")]) {
@@ -41,14 +43,14 @@ public enum RevenueChart {
                                          ("x2", number(max(width, 480) - left)), ("y2", number(baseline)),
                                          ("stroke", "#333")])
                 for (index, row) in rows.enumerated() {
-                    let rupees = row.figures["rupees"] ?? 0
+                    let rupees = row.totals.rupees
                     let barHeight = plotHeight * max(rupees, 0) / largest
                     let x = left + gap / 2 + Double(index) * (barWidth + gap)
-                    let partial = row.figures["partial"] == 1
+                    let partial = row.partial
                     try xml.element("rect", [("x", number(x)), ("y", number(baseline - barHeight)),
                                              ("width", number(barWidth)), ("height", number(barHeight)),
                                              ("fill", partial ? "#9ecae1" : "#3182bd")]) {
-                        try xml.element("title") { try xml.text("\(row.monthLabel): \(IndianNumberFormat.rupees(rupees))") }
+                        try xml.element("title") { try xml.text("\(row.coverageLabel): \(IndianNumberFormat.rupees(rupees))") }
                     }
                     try xml.element("text", [("x", number(x + barWidth / 2)), ("y", number(baseline - barHeight - 6)),
                                              ("text-anchor", "middle"), ("font-size", "10")]) {

@@ -43,15 +43,15 @@ public struct ImpactExporter {
         step.impact.compactMap { impact in
             switch impact {
             case .revenue(let revenue):
-                let expected = plan?.impacts.first { $0.kind == "revenue" }?.figures["orders"]
+                let expected = plan?.impacts.lazy.compactMap(\.revenue).first?.allTime.orders
                 return Table(file: "step-\(step.step)-unbilled-\(revenue.collection).csv",
                              header: ["order_id", "customer_id", "delivery_date", "amount", "priced_at_default"],
-                             expectedRows: expected.map { Int($0) }, hasPersonalData: false, source: .orders(revenue))
+                             expectedRows: expected, hasPersonalData: false, source: .orders(revenue))
             case .compliance(let compliance):
-                let expected = plan?.impacts.first { $0.kind == "compliance" }?.value
+                let expected = plan?.impacts.lazy.compactMap(\.compliance).first?.records
                 return Table(file: "step-\(step.step)-\(compliance.collection)-losing-audit-data.csv",
                              header: [compliance.idField] + compliance.fields.map(\.name),
-                             expectedRows: expected.map { Int($0) },
+                             expectedRows: expected,
                              hasPersonalData: compliance.fields.contains(where: \.personalData), source: .records(compliance))
             default:
                 return nil

@@ -17,19 +17,18 @@ struct ImpactPricer {
         switch impact {
         case let .count(title, collection, filter):
             let n = try database.collection(collection).count(resolve(filter), options: CountOptions(maxTime: options.timeout))
-            return Impact(kind: "count", title: title, value: Double(n), unit: "documents")
+            return .count(.init(title: title, documents: n))
         case let .sum(title, collection, pipeline, unit):
             let row = try database.collection(collection)
                 .aggregate(pipeline.map { Placeholder.resolve($0, now: options.now) }, options: aggregateOptions).toArray().first
-            return Impact(kind: "sum", title: title, value: row?["value"]?.doubleValue ?? 0, unit: unit,
-                          figures: ["count": row?["count"]?.doubleValue ?? 0])
+            return .sum(.init(title: title, value: row?["value"]?.doubleValue ?? 0, unit: unit,
+                              count: row?["count"]?.doubleValue ?? 0))
         case .revenue(let revenue):
             return try price(revenue)
         case .compliance(let compliance):
             return try price(compliance)
         case .security(let endpoints):
-            return Impact(kind: "security", title: "endpoints left unprotected", value: Double(endpoints.count),
-                          unit: "endpoints", rows: endpoints.map { .init(label: "\($0.method) \($0.path)", figures: [:]) })
+            return .security(.init(title: "endpoints left unprotected", endpoints: endpoints.map { "\($0.method) \($0.path)" }))
         case .performance(let queries):
             return try price(performance: queries)
         }
@@ -37,9 +36,9 @@ struct ImpactPricer {
 
     private func resolve(_ filter: BSONDocument) -> BSONDocument { Placeholder.resolve(filter, now: options.now) }
 
-    /// Delivered one-time orders that would go unbilled: real amounts, the default for orders without one; the last
-    /// 30 days projected per year; every month of the window from the oldest order to now, the first and the current
-    /// month marked partial when they are; and the guide's own count beside it.
+    /// Delivered one-time orders that would go unbilled: real amounts, the default for orders without one; the rule's
+    /// window (the last `window_days` days) projected per year; every month from the oldest order to now, the first and
+    /// the current month marked partial when they are; and the guide's own count beside it.
     private func price(_ revenue: RevenueImpact) throws -> Impact {
         let field = BSON.string("$" + revenue.amountField)
         let missing: BSON = ["$in": [["$type": field], ["missing", "null"]]]
@@ -61,33 +60,23 @@ struct ImpactPricer {
             byMonth[key] = value
             overall[key] = value
         }
-        let since30 = options.now.addingTimeInterval(-30 * 86_400)
+        let windowStart = options.now.addingTimeInterval(-Double(revenue.windowDays) * 86_400)
         let collection = database.collection(revenue.collection)
         let row = try collection.aggregate([
             ["$match": .document(resolve(revenue.filter))],
             ["$facet": [
-                "last30": [["$match": [revenue.dateField: ["$gte": .date(since30)]]], ["$group": .document(overall)]],
+                "window": [["$match": [revenue.dateField: ["$gte": .date(windowStart)]]], ["$group": .document(overall)]],
                 "months": [["$group": .document(byMonth)], ["$sort": ["_id": 1]]],
                 "all": [["$group": .document(overall)]],
             ]],
         ], options: aggregateOptions).toArray().first ?? [:]
-        let last30 = RevenueMonths.totals(row.value(at: "last30.0")?.documentValue ?? [:])
+        let window = RevenueMonths.totals(row.value(at: "window.0")?.documentValue ?? [:])
         let all = RevenueMonths.totals(row.value(at: "all.0")?.documentValue ?? [:])
-        let months = RevenueMonths.rows((row["months"]?.arrayValue ?? []).compactMap(\.documentValue), now: options.now)
-        let full = months.filter { $0.figures["partial"] == 0 && $0.label != RevenueMonths.undated }
+        let months = RevenueMonths.months((row["months"]?.arrayValue ?? []).compactMap(\.documentValue), now: options.now)
         let guideCount = try collection.count(resolve(revenue.guideFilter), options: CountOptions(maxTime: options.timeout))
-        return Impact(
-            kind: "revenue", title: "₹ of delivered one-time orders that would no longer be billed (last 30 days)",
-            value: last30["rupees"]!, unit: "rupees", rows: months,
-            figures: [
-                "ordersLast30Days": last30["orders"]!, "withoutAmountLast30Days": last30["withoutAmount"]!,
-                "perYear": (last30["rupees"]! * 365 / 30).rounded(),
-                "perMonthAverage": full.isEmpty ? 0 : full.reduce(0) { $0 + ($1.figures["rupees"] ?? 0) } / Double(full.count),
-                "fullMonths": Double(full.count),
-                "orders": all["orders"]!, "rupeesAllTime": all["rupees"]!, "withoutAmount": all["withoutAmount"]!,
-                "guideCount": Double(guideCount), "defaultAmount": revenue.defaultAmount,
-            ],
-            note: revenue.note)
+        return .revenue(.init(title: revenue.title, windowDays: revenue.windowDays, window: window, allTime: all,
+                              months: months, guideCount: guideCount, defaultAmount: revenue.defaultAmount,
+                              note: revenue.note))
     }
 
     /// Records that would lose audit data, by `group_by`, with how many hold personal data.
@@ -102,26 +91,22 @@ struct ImpactPricer {
         let rows = try database.collection(compliance.collection).aggregate([
             ["$match": .document(resolve(compliance.filter))], ["$group": .document(group)], ["$sort": ["_id": 1]],
         ], options: aggregateOptions).toArray()
-        var figures: [String: Double] = ["personalData": 0]
+        var fields: [String: Int] = [:]
         for (index, field) in compliance.fields.enumerated() {
-            figures["field.\(field.name)"] = rows.reduce(0) { $0 + ($1["f\(index)"]?.doubleValue ?? 0) }
+            fields[field.name] = rows.reduce(0) { $0 + counted($1["f\(index)"]) }
         }
-        figures["personalData"] = rows.reduce(0) { $0 + ($1["personalData"]?.doubleValue ?? 0) }
-        let total = rows.reduce(0) { $0 + ($1["records"]?.doubleValue ?? 0) }
-        return Impact(
-            kind: "compliance", title: "delivery records that would lose their audit data", value: total,
-            unit: "documents",
-            rows: rows.map { .init(label: describeLabel($0["_id"]), figures: [
-                "records": $0["records"]?.doubleValue ?? 0, "personalData": $0["personalData"]?.doubleValue ?? 0,
-            ]) },
-            figures: figures,
+        return .compliance(.init(
+            title: "delivery records that would lose their audit data",
+            groups: rows.map { .init(label: describeLabel($0["_id"]), records: counted($0["records"]),
+                                     personalData: counted($0["personalData"])) },
+            personalData: rows.reduce(0) { $0 + counted($1["personalData"]) }, fields: fields,
             note: "Personal data fields: \(personal.joined(separator: ", ")). A backup holding them must be kept "
-                + "under the same protection as the original.")
+                + "under the same protection as the original."))
     }
 
     /// For each representative query: latency now with its index, and with a forced collection scan.
     private func price(performance queries: [String]) throws -> Impact {
-        var rows: [Impact.Row] = []
+        var measured: [Impact.Performance.Query] = []
         for id in queries {
             guard case .query(let probe)? = step.probe(id)?.kind else { continue }
             let collection = database.collection(probe.collection)
@@ -132,16 +117,11 @@ struct ImpactPricer {
             let scanned = try QueryCheck.timed(collection, filter: filter, options: FindOptions(
                 sort: probe.sort, limit: probe.limit, hint: ["$natural": 1], maxTime: options.timeout),
                 warmup: 0, runs: options.scanRuns)
-            let withIndex = QueryCheck.percentile(indexed, 0.5), withoutIndex = QueryCheck.percentile(scanned, 0.5)
-            rows.append(.init(label: step.probe(id)?.title ?? id, figures: [
-                "withIndexMs": withIndex, "collectionScanMs": withoutIndex,
-                "slowdown": withoutIndex / max(withIndex, 0.001), "budgetMs": probe.budgetMs,
-            ]))
+            measured.append(.init(title: step.probe(id)?.title ?? id, withIndexMs: QueryCheck.percentile(indexed, 0.5),
+                                  collectionScanMs: QueryCheck.percentile(scanned, 0.5), budgetMs: probe.budgetMs))
         }
-        let worst = rows.map { $0.figures["slowdown"] ?? 0 }.max() ?? 0
-        return Impact(kind: "performance", title: "slowdown of the representative queries without their indexes",
-                      value: worst, unit: "times", rows: rows,
-                      note: "Measured now: each query with its index, then forced to a collection scan (hint $natural).")
+        return .performance(.init(title: "slowdown of the representative queries without their indexes", queries: measured,
+                                  note: "Measured now: each query with its index, then forced to a collection scan (hint $natural)."))
     }
 
     private func describeLabel(_ value: BSON?) -> String {
@@ -153,33 +133,30 @@ struct ImpactPricer {
     }
 }
 
-/// The month rows of a revenue impact: every month from the oldest order's to the current one (months without
-/// orders included as zero), each with `partial` 1 when the data does not cover it whole: the current month, and the
-/// first month when its oldest order is later than the 1st. Orders without a date come last, as `undated`.
+/// The months of a revenue impact: every month from the oldest order's to the current one (months without orders
+/// included as zero), each partial when the data does not cover it whole: the current month, and the first month when
+/// its oldest order is later than the 1st. Orders without a date come last, as a month of their own without a label.
 enum RevenueMonths {
-    static let undated = "no date"
-
     /// The `orders`, `rupees` and `withoutAmount` of one `$group` result (0 for what it lacks).
-    static func totals(_ group: BSONDocument) -> [String: Double] {
-        ["orders": group["orders"]?.doubleValue ?? 0, "rupees": group["rupees"]?.doubleValue ?? 0,
-         "withoutAmount": group["withoutAmount"]?.doubleValue ?? 0]
+    static func totals(_ group: BSONDocument) -> Impact.Revenue.Totals {
+        .init(orders: counted(group["orders"]), rupees: group["rupees"]?.doubleValue ?? 0,
+              withoutAmount: counted(group["withoutAmount"]))
     }
 
-    static func rows(_ groups: [BSONDocument], now: Date) -> [Impact.Row] {
+    static func months(_ groups: [BSONDocument], now: Date) -> [Impact.Revenue.Month] {
         let calendar = Calendar.utc
-        var byLabel: [String: [String: Double]] = [:]
+        var byLabel: [String: Impact.Revenue.Totals] = [:]
         var oldest: Date?
-        var undatedRow: Impact.Row?
+        var undated: Impact.Revenue.Month?
         for group in groups {
-            let figures = totals(group)
             guard let label = group["_id"]?.stringValue, let first = group["first"]?.dateValue else {
-                undatedRow = .init(label: undated, figures: figures.merging(["partial": 0]) { $1 })
+                undated = .init(month: nil, totals: totals(group), partial: false)
                 continue
             }
-            byLabel[label] = figures
+            byLabel[label] = totals(group)
             oldest = min(oldest ?? first, first)
         }
-        var rows: [Impact.Row] = []
+        var months: [Impact.Revenue.Month] = []
         if let oldest {
             let formatter = DateFormatter()
             formatter.calendar = calendar
@@ -194,16 +171,15 @@ enum RevenueMonths {
             var month = firstMonth
             while month <= last {
                 let label = formatter.string(from: month)
-                var figures = byLabel[label] ?? totals([:])
-                figures["partial"] = month == current || (month == firstMonth && startsLate) ? 1 : 0
                 // When the data starts after the 1st: the time of its oldest order, so the report can say from when.
-                if month == firstMonth && startsLate { figures["since"] = oldest.timeIntervalSince1970 }
-                rows.append(.init(label: label, figures: figures))
+                let lateStart = month == firstMonth && startsLate
+                months.append(.init(month: label, totals: byLabel[label] ?? totals([:]),
+                                    partial: month == current || lateStart, since: lateStart ? oldest : nil))
                 month = calendar.date(byAdding: .month, value: 1, to: month)!
             }
         }
-        if let undatedRow { rows.append(undatedRow) }
-        return rows
+        if let undated { months.append(undated) }
+        return months
     }
 }
 
@@ -216,3 +192,6 @@ extension Calendar {
 
     func startOfMonth(_ date: Date) -> Date { self.date(from: dateComponents([.year, .month], from: date))! }
 }
+
+/// A `$sum` of ones (int32, int64, or a whole double) as a count; 0 when missing.
+private func counted(_ value: BSON?) -> Int { value?.int64Value.map { Int($0) } ?? 0 }

@@ -11,9 +11,9 @@ public enum PlanFindings {
             "documents": Double(plan.documents), "backupDocuments": Double(plan.backup.documents),
             "backupBytes": Double(plan.backup.bytes), "estimateSeconds": plan.estimateSeconds,
         ]
-        if let revenue = plan.impacts.first(where: { $0.kind == "revenue" }) {
-            figures["rupees"] = revenue.value
-            figures["orders"] = revenue.figures["ordersLast30Days"]
+        if let revenue = plan.impacts.lazy.compactMap(\.revenue).first {
+            figures["rupees"] = revenue.window.rupees
+            figures["orders"] = Double(revenue.window.orders)
         }
         let finding = Finding(
             code: FindingCode.impact, step: plan.step, check: "rollback-plan", title: "Rollback of step \(plan.step): \(plan.title)",

@@ -26,6 +26,7 @@ import Testing
         #expect(billing.approval == .finance && billing.dependsOn == [19, 20, 22] && billing.severity == .critical)
         guard case .revenue(let revenue)? = billing.impact.first else { Issue.record("no revenue impact"); return }
         #expect(revenue.defaultAmount == 130)
+        #expect(revenue.windowDays == 30 && revenue.title.hasSuffix("(last 30 days)"), "the window and its title are data")
         #expect(revenue.filter["subscription_id"] == .null, "null matches missing and null")
         #expect(revenue.guideFilter["subscription_id"] == ["$exists": false])
         // Step 30: the eight index names and the 50/45/60 ms budgets.
@@ -57,6 +58,8 @@ import Testing
         ("missing-key.yaml", 1, "missing required key 'title'"),
         ("bad-severity.yaml", 4, "'catastrophic' is not one of: info, warning, error, critical"),
         ("unknown-placeholder.yaml", 10, "unknown placeholder {{next_week}}"),
+        ("revenue-window-zero.yaml", 10, "window_days must be between 1 and 365"),
+        ("revenue-without-window.yaml", 12, "missing required key 'window_days'"),
     ])
     func brokenRuleFileIsRefusedWithFileAndLine(file: String, line: Int, message: String) {
         let error = #expect(throws: CatalogError.self) {

@@ -7,26 +7,27 @@ import Testing
 /// A plan's report as finance reads it: one Finance section, every month with the partial ones marked, a total row
 /// equal to the sum of the rows, tables that render, and the chart beside it.
 struct PlanReportTests {
-    static let months: [Impact.Row] = [
-        .init(label: "2026-06", figures: ["orders": 120, "rupees": 15_600.5, "withoutAmount": 7, "partial": 1,
-                                          "since": 1_780_704_000]),  // 6 June 2026
-        .init(label: "2026-07", figures: ["orders": 400, "rupees": 52_000.25, "withoutAmount": 20, "partial": 0]),
-        .init(label: "2026-08", figures: ["orders": 0, "rupees": 0, "withoutAmount": 0, "partial": 0]),
-        .init(label: "2026-09", figures: ["orders": 10, "rupees": 1_300.3, "withoutAmount": 1, "partial": 1]),
+    static let months: [Impact.Revenue.Month] = [
+        .init(month: "2026-06", totals: .init(orders: 120, rupees: 15_600.5, withoutAmount: 7), partial: true,
+              since: Date(timeIntervalSince1970: 1_780_704_000)),  // 6 June 2026
+        .init(month: "2026-07", totals: .init(orders: 400, rupees: 52_000.25, withoutAmount: 20), partial: false),
+        .init(month: "2026-08", totals: .init(orders: 0, rupees: 0, withoutAmount: 0), partial: false),
+        .init(month: "2026-09", totals: .init(orders: 10, rupees: 1_300.3, withoutAmount: 1), partial: true),
     ]
+
+    static func revenue(windowDays: Int = 30) -> Impact.Revenue {
+        Impact.Revenue(title: "₹ unbilled (last \(windowDays) days)", windowDays: windowDays,
+                       window: .init(orders: 10, rupees: 1_300.3, withoutAmount: 1),
+                       allTime: .init(orders: 530, rupees: 68_901.05, withoutAmount: 28), months: months,
+                       guideCount: 500, defaultAmount: 130, note: nil)
+    }
 
     static var plan: StepPlan {
         StepPlan(step: 23, title: "Billing of one-time orders", kind: "data",
                  operations: [PlannedOperation(type: "unset", collection: "orders", description: "$unset billed", documents: 530)],
                  backup: BackupEstimate(parts: [.init(name: "orders", documents: 530, bytes: 53_000)]), estimateSeconds: 1.5,
                  approval: "finance", recommended: true, notRecommendedReason: nil, manual: [],
-                 blockers: ["needs the approval of finance"],
-                 impacts: [Impact(kind: "revenue", title: "₹ unbilled (last 30 days)", value: 1_300.3, unit: "rupees",
-                                  rows: months, figures: [
-                                      "perYear": 15_820, "perMonthAverage": 26_000.125, "fullMonths": 2,
-                                      "ordersLast30Days": 10, "withoutAmountLast30Days": 1, "orders": 530,
-                                      "rupeesAllTime": 68_901.05, "withoutAmount": 28, "guideCount": 500, "defaultAmount": 130,
-                                  ])])
+                 blockers: ["needs the approval of finance"], impacts: [.revenue(revenue())])
     }
 
     static var run: RunResult {
@@ -48,6 +49,27 @@ struct PlanReportTests {
         #expect(markdown.contains("the guide's own query counts 500"))
         #expect(markdown.contains("⛔ blocked") && !markdown.contains("failed") && !markdown.contains("fail on"))
         #expect(markdown.contains("![Step 23: ₹ that would go unbilled, by month](revenue-step-23.svg)"))
+    }
+
+    /// The window is the rule file's: a 7-day window says so in every view, projects × 365 ÷ 7, and names its JSON
+    /// figures after itself, which is how it reads back.
+    @Test func theWindowComesFromTheImpact() throws {
+        var plan = Self.plan
+        plan.impacts = [.revenue(Self.revenue(windowDays: 7))]
+        let run = RunResult(command: "plan", toolVersion: "0.1.0", startedAt: Self.run.startedAt, seconds: 2,
+                            server: "mongodb://127.0.0.1:27017", database: "earlybird", expectation: "applied",
+                            failOn: .error, steps: [], plan: [plan])
+        let markdown = MarkdownReport.render(run)
+        #expect(markdown.contains("- Per year: ₹67,801, projected from the last 7 days × 365 ÷ 7."), "\(markdown)")
+        #expect(markdown.contains("- Orders in the last 7 days: 10, of which 1 have no amount"))
+        #expect(!markdown.contains("30 days"))
+        let text = PlanText.render([plan])
+        #expect(text.contains("₹ unbilled, last 7 days: ₹1,300.30 (10 orders, 1 priced at ₹130 for want of an amount); "
+            + "per year ₹67,801"), "\(text)")
+        #expect(text.contains("projected from the last 7 days × 365 ÷ 7"))
+        let json = try JSONReport.render(run)
+        #expect(json.contains("\"ordersLast7Days\" : 10") && json.contains("\"withoutAmountLast7Days\" : 1"))
+        #expect(try JSONReport.decode(json) == run)
     }
 
     @Test(.enabled(if: CmarkGFM.isAvailable, "cmark-gfm is not installed (scripts/bootstrap.sh installs it)"))

@@ -89,7 +89,8 @@ struct PlannerTests {
         let now = Date()
         try await Self.withSeeded(.defects, orders: 3_000) { pool, database in
             let plan = try await Self.plan(pool, database, [23], now: now)
-            let revenue = try #require(plan.first?.impacts.first { $0.kind == "revenue" })
+            let revenue = try #require(plan.first?.impacts.lazy.compactMap(\.revenue).first)
+            #expect(revenue.windowDays == 30, "the rule file's window_days")
 
             // Recompute from the raw orders: delivered, subscription_id missing or null, in the last 30 days.
             let since = now.addingTimeInterval(-30 * 86_400)
@@ -99,28 +100,28 @@ struct PlannerTests {
                     && (order["delivery_date"]?.dateValue ?? .distantPast) >= since
             }
             let expected = unbilled.reduce(0.0) { $0 + ($1["total_amount"]?.doubleValue ?? 130) }
-            #expect(abs(revenue.value - expected) < 0.01, "\(revenue.value) vs \(expected)")
-            #expect(revenue.figures["ordersLast30Days"] == Double(unbilled.count))
-            #expect(revenue.figures["perYear"] == (expected * 365 / 30).rounded())
+            #expect(abs(revenue.window.rupees - expected) < 0.01, "\(revenue.window.rupees) vs \(expected)")
+            #expect(revenue.window.orders == unbilled.count)
+            #expect(revenue.perYear == (expected * 365 / 30).rounded())
 
             // The guide's {$exists: false} query sees only the planted orders whose subscription_id is missing.
             let missing = orders.filter { $0["status"] == "DELIVERED" && $0["subscription_id"] == nil }.count
-            #expect(revenue.figures["guideCount"] == Double(missing))
-            #expect(Double(missing) < revenue.figures["orders"]!, "the guide's query undercounts")
+            #expect(revenue.guideCount == missing)
+            #expect(missing < revenue.allTime.orders, "the guide's query undercounts")
             // Every month from the oldest unbilled order's to now, adding up to the whole window to the paisa.
             let everyUnbilled = orders.filter { $0["status"] == "DELIVERED" && ($0["subscription_id"] == nil || $0["subscription_id"] == .null) }
             let dates = everyUnbilled.compactMap { $0["delivery_date"]?.dateValue }
             let calendar = Calendar.utc
             let oldest = try #require(dates.min())
             let span = calendar.dateComponents([.month], from: calendar.startOfMonth(oldest), to: calendar.startOfMonth(now)).month!
-            #expect(revenue.rows.count == span + 1 + (dates.count < everyUnbilled.count ? 1 : 0), "\(revenue.rows.map(\.label))")
+            #expect(revenue.months.count == span + 1 + (dates.count < everyUnbilled.count ? 1 : 0), "\(revenue.months.map(\.label))")
             let whole = everyUnbilled.reduce(0.0) { sum, order in
                 let amount = order["total_amount"]
                 return sum + (amount == nil || amount == .null ? 130 : (amount?.doubleValue ?? 0))
             }
-            let rows = revenue.rows.reduce(0.0) { $0 + (($1.figures["rupees"] ?? 0) * 100).rounded() }
+            let rows = revenue.months.reduce(0.0) { $0 + ($1.totals.rupees * 100).rounded() }
             #expect(rows == (whole * 100).rounded(), "the months add up to every unbilled order, to the paisa")
-            #expect(revenue.rows.last?.figures["partial"] == 1, "the current month is partial")
+            #expect(revenue.months.last?.partial == true, "the current month is partial")
         }
     }
 
