@@ -85,7 +85,7 @@ enum HTTPCheck {
         let wantsRefusal = token == nil || !rolledBack
         let expected = token == nil ? "401 or 403" : rolledBack ? "accepted (2xx): any role is let in" : "403"
         do {
-            let answer = try await HTTPExchange.send(request, timeout: timeout, maximumBytes: 1 << 20)
+            let answer = try await HTTPExchange.send(request, timeout: timeout, maximumBytes: maximumAnswerBytes)
             let label = "\(endpoint.method) \(endpoint.path) \(who)"
             let chain = answer.redirects.isEmpty ? "" : " after " + answer.redirects.joined(separator: " → ")
             switch answer.status {
@@ -134,6 +134,9 @@ enum HTTPCheck {
         let path = (URL(string: location)?.path ?? location).lowercased()
         return ["login", "signin", "sign-in", "sign_in", "auth"].contains { path.contains($0) }
     }
+
+    /// The largest answer to a probe's request read.
+    static let maximumAnswerBytes = 1 << 20
 
     /// The largest OpenAPI document read: a bigger one is an error, not a reason to fill the memory.
     static let maximumOpenAPIBytes = 10 << 20

@@ -92,7 +92,8 @@ struct RuleFileParser {
                 collection: try collection(map), filter: filterDocument, sort: try passThrough(map["sort"]),
                 limit: try positive(map["limit"]), index: try map.required("index").nonEmptyString(),
                 budgetMs: try map.required("budget_ms").number(), sample: sample,
-                runs: try positive(map["runs"]) ?? 20, warmup: try map["warmup"]?.int() ?? 3,
+                runs: try positive(map["runs"]) ?? QueryProbe.defaultRuns,
+                warmup: try map["warmup"]?.int() ?? QueryProbe.defaultWarmup,
                 maxExaminedPerReturned: try map["max_examined_per_returned"]?.number() ?? 2))
         case "link":
             try map.finish(allowed: common + ["left", "right"])
@@ -243,7 +244,7 @@ struct RuleFileParser {
                 defaultAmount: try map.required("default_amount").number(),
                 dateField: try map.required("date_field").nonEmptyString(),
                 idField: try map["id_field"]?.nonEmptyString() ?? "id",
-                customerField: try map["customer_field"]?.nonEmptyString() ?? "customer_id",
+                customerField: try map.required("customer_field").nonEmptyString(),
                 note: try map.required("note").nonEmptyString()))
         case "compliance":
             try map.finish(allowed: ["type", "title", "collection", "filter", "group_by", "fields", "id_field"])

@@ -127,6 +127,8 @@ public struct QueryProbe: Sendable {
     public var budgetMs: Double
     /// Parameters sampled from a random document: parameter name → field of `collection`.
     public var sample: [String: String]
+    /// Timed runs when the rule names none, and untimed runs before them.
+    public static let defaultRuns = 20, defaultWarmup = 3
     public var runs: Int
     public var warmup: Int
     /// Most documents the plan may examine per document returned.

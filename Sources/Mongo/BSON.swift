@@ -148,17 +148,20 @@ extension BSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Express
 public struct ObjectId: Sendable, Hashable, CustomStringConvertible {
     public let bytes: [UInt8]
 
+    /// An ObjectId's length in bytes.
+    public static let byteCount = 12
+
     /// Wraps 12 bytes; returns nil for any other length.
     public init?(bytes: [UInt8]) {
-        guard bytes.count == 12 else { return nil }
+        guard bytes.count == Self.byteCount else { return nil }
         self.bytes = bytes
     }
 
     /// Parses 24 hexadecimal digits.
     public init?(hex: String) {
-        guard hex.utf8.count == 24 else { return nil }
+        guard hex.utf8.count == 2 * Self.byteCount else { return nil }
         var out: [UInt8] = []
-        out.reserveCapacity(12)
+        out.reserveCapacity(Self.byteCount)
         var index = hex.startIndex
         while index < hex.endIndex {
             let next = hex.index(index, offsetBy: 2)

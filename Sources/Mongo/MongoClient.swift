@@ -113,11 +113,14 @@ public struct MongoDatabase {
         return try cursor.toArray().compactMap { $0["name"]?.stringValue }.sorted()
     }
 
+    /// The server's code for a collection that does not exist (NamespaceNotFound).
+    static let namespaceNotFound = 26
+
     /// Drops the collection; dropping one that does not exist is not an error.
     public func dropCollection(_ collection: String) throws(MongoError) {
         do {
             try runCommand(["drop": .string(collection)], kind: .write)
-        } catch let error where error.serverCode == 26 || error.description.contains("ns not found") {
+        } catch let error where error.serverCode == Self.namespaceNotFound || error.description.contains("ns not found") {
             return
         }
     }

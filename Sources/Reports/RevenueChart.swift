@@ -18,6 +18,8 @@ public enum RevenueChart {
     }
 
     static let barWidth = 56.0, gap = 16.0, plotHeight = 240.0, left = 24.0, top = 64.0, bottom = 72.0
+    /// Baselines of the heading and of the line under it.
+    static let headingY = 24.0, subheadingY = 44.0
 
     /// The SVG document of one revenue impact's months.
     static func render(_ revenue: Impact.Revenue, step: Int) throws -> String {
@@ -32,10 +34,10 @@ public enum RevenueChart {
                                     ("height", number(height)), ("font-family", "sans-serif"), ("font-size", "12")]) {
                 let heading = "Step \(step): ₹ that would go unbilled, by month of delivery"
                 try xml.element("title") { try xml.text(heading) }
-                try xml.element("text", [("x", number(left)), ("y", "24"), ("font-size", "16"), ("font-weight", "bold")]) {
+                try xml.element("text", [("x", number(left)), ("y", number(headingY)), ("font-size", "16"), ("font-weight", "bold")]) {
                     try xml.text(heading)
                 }
-                try xml.element("text", [("x", number(left)), ("y", "44"), ("fill", "#555")]) {
+                try xml.element("text", [("x", number(left)), ("y", number(subheadingY)), ("fill", "#555")]) {
                     try xml.text("Total \(IndianNumberFormat.rupees(total)) over \(ReportText.count(rows.count, "month")); "
                         + "lighter bars are partial months (the data does not cover them whole).")
                 }

@@ -2,6 +2,9 @@ import Mongo
 
 /// The EarlyBird collections and step 30's indexes, with the exact names the operations guide uses.
 public enum EarlyBirdSchema {
+    /// The product whose data this is.
+    public static let product = "EarlyBird"
+
     public static let users = "users"
     public static let customers = "customers_v2"
     public static let subscriptions = "subscriptions_v2"

@@ -9,6 +9,15 @@ public enum SeedState: String, CaseIterable, Sendable {
     case none
     /// Everything applied, plus the documented defects, each planted a known number of times.
     case defects
+
+    /// What the state means, for `rollgate seed`'s help.
+    public var summary: String {
+        switch self {
+        case .applied: "steps 19–30 in place, eight indexes"
+        case .none: "no step applied: old-style ids, no step fields, no indexes"
+        case .defects: "applied plus the documented defects, each planted a known number of times and listed at the end"
+        }
+    }
 }
 
 /// What to generate.

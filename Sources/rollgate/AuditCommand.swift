@@ -25,7 +25,7 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: checksHelp)
     var checks: String?
 
-    @Option(help: ArgumentHelp("Steps to audit: 23, 20-23, 19,21,23 or all.", valueName: "steps"))
+    @Option(help: ArgumentHelp("Steps to audit: \(CatalogHelp.selection).", valueName: "steps"))
     var steps: String = "all"
 
     @Option(help: "State the steps should be in.")

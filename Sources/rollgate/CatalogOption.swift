@@ -16,6 +16,26 @@ func loadCatalog(_ flag: String?) throws -> Catalog {
 enum CatalogHelp {
     private static let catalog = try? loadCatalog(nil)
 
+    private static let examples = StepSelection.Examples(available: catalog?.stepNumbers ?? [])
+
+    /// `23, 20-23, 19,21,23 or all`: selections of the catalog's steps.
+    static let selection = examples.text
+
+    /// `23, 20-23 (run in reverse: 23, 22, 21, 20), 19,21,23 or all`.
+    static let selectionInRollbackOrder = examples.textWithRollbackOrder
+
+    /// ` (20-23: 23, 22, 21, 20)`: a range and the order a rollback runs it in, or nothing without a catalog.
+    static let rollbackOrder: String = {
+        guard let reversed = examples.reversedRange else { return "" }
+        return " (\(examples.rangeText): \(reversed))"
+    }()
+
+    /// ` (19, 20, …)`: the catalog's first steps in ascending order, or nothing without a catalog.
+    static let ascendingOrder: String = {
+        let first = catalog?.stepNumbers.prefix(2).map(String.init) ?? []
+        return first.isEmpty ? "" : " (" + first.joined(separator: ", ") + ", …)"
+    }()
+
     /// `: 21 ops, 23 finance, …`, from each rule's `approval`.
     static let approvals: String = {
         let steps = catalog?.steps.compactMap { rule in rule.approval.map { "\(rule.step) \($0.rawValue)" } } ?? []

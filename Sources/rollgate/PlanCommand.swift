@@ -8,7 +8,7 @@ import Rollback
 
 /// Options shared by `plan` and `rollback --dry-run`.
 struct PlanOptionsGroup: ParsableArguments {
-    @Argument(help: ArgumentHelp("Steps: 23, 20-23 (run in reverse: 23, 22, 21, 20), 19,21,23 or all.",
+    @Argument(help: ArgumentHelp("Steps: \(CatalogHelp.selectionInRollbackOrder).",
                                  valueName: "steps"))
     var steps: String
 

@@ -13,7 +13,7 @@ struct ReapplyCommand: AsyncParsableCommand {
             The chain is every backup of the step taken since its last completed re-apply (a rerun after a failure, \
             a crash or a lost lock adds one); the oldest pre-image of a document wins. A document changed since the \
             rollback is a conflict and is left alone unless --overwrite. A second re-apply changes nothing. Re-apply \
-            steps in ascending order (19, 20, …) after rolling back several. Exit 0 when everything was restored (or \
+            steps in ascending order\(CatalogHelp.ascendingOrder) after rolling back several. Exit 0 when everything was restored (or \
             already had been), 1 when conflicts were left alone, 4 when there is no usable backup (missing, or its \
             checksum differs), another rollback or re-apply holds the lock, or this one lost it.
             """

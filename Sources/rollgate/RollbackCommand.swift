@@ -67,7 +67,7 @@ struct RollbackCommand: AsyncParsableCommand {
         commandName: "rollback",
         abstract: "Roll back steps: approvals, lock, backup, operations, verification, history. --dry-run plans only.",
         discussion: """
-            Steps run highest first (20-23: 23, 22, 21, 20). Exit 0 when every step is rolled back (or already was), \
+            Steps run highest first\(CatalogHelp.rollbackOrder). Exit 0 when every step is rolled back (or already was), \
             1 when a step failed (the data is restorable from its backup: rollgate reapply STEP), 2 for invalid \
             input (steps, approval file, missing --operator), 3 when the server cannot be used, 4 when refused \
             (approval missing, expired or of the wrong role; lock held; a step not recommended\(CatalogHelp.notRecommended) without --force). A refusal \

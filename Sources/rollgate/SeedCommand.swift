@@ -9,12 +9,8 @@ extension SeedState: ExpressibleByArgument {}
 struct SeedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seed",
-        abstract: "Generate the EarlyBird collections: deterministic, sized by --orders, in a chosen state.",
-        discussion: """
-            States: applied (steps 19–30 in place, eight indexes), none (no step applied: old-style ids, \
-            no step fields, no indexes), defects (applied plus the documented defects, each planted a \
-            known number of times and listed at the end).
-            """
+        abstract: "Generate the \(EarlyBirdSchema.product) collections: deterministic, sized by --orders, in a chosen state.",
+        discussion: "States: " + SeedState.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: ", ") + "."
     )
 
     @OptionGroup var connection: ConnectionOptions
@@ -35,7 +31,7 @@ struct SeedCommand: AsyncParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Documents per insert.")
     var batchSize: Int = 1_000
 
-    @Flag(help: "Drop the EarlyBird collections first (never the admin collection with the rollback history).")
+    @Flag(help: "Drop the \(EarlyBirdSchema.product) collections first (never the admin collection with the rollback history).")
     var drop = false
 
     @Flag(help: "Print the summary as JSON.")

@@ -104,6 +104,25 @@ import Testing
         #expect(throws: StepSelection.Invalid.self) { try StepSelection.parse(text, available: Array(19...30)) }
     }
 
+    /// Examples of selections are made of the available steps, so help and errors never name a step there is not.
+    @Test func selectionExamplesComeFromTheAvailableSteps() throws {
+        let rollout = StepSelection.Examples(available: Array(19...30))
+        #expect(rollout.text == "23, 20-23, 19,21,23 or all")
+        #expect(rollout.textWithRollbackOrder == "23, 20-23 (run in reverse: 23, 22, 21, 20), 19,21,23 or all")
+        let sparse = StepSelection.Examples(available: [40, 3, 7, 8])
+        #expect(sparse.text == "8, 7-8, 3,8 or all" && sparse.rangeText == "7-8")
+        for text in [sparse.text, rollout.text] {
+            for example in text.replacingOccurrences(of: " or all", with: "").components(separatedBy: ", ") {
+                #expect(throws: Never.self) { try StepSelection.parse(example, available: [3, 7, 8, 40] + Array(19...30)) }
+            }
+        }
+        let lone = StepSelection.Examples(available: [5])
+        #expect(lone.text == "5 or all" && lone.range == nil && lone.rangeText == "LOW-HIGH")
+        #expect(StepSelection.Examples(available: []).text == "N or all")
+        let error = #expect(throws: StepSelection.Invalid.self) { try StepSelection.parse("", available: [3, 7, 8, 40]) }
+        #expect(error?.description == "no steps given (use e.g. 8, 7-8, 3,8 or all)")
+    }
+
     @Test func placeholdersResolveToUTCDays() {
         let now = ISO8601DateFormatter().date(from: "2026-11-29T15:30:00Z")!
         let input: BSONDocument = ["a": "{{tomorrow}}", "b": ["$gte": "{{days_ago:2}}"], "c": "{{x}}", "d": "plain"]

@@ -20,6 +20,23 @@ import Testing
         #expect(result.stdout.contains("--uri") && result.stdout.contains("ROLLGATE_URI"))
     }
 
+    /// Help texts name steps from the catalog and the product from Seed: for steps 19–30 they read as they did when
+    /// the examples were written by hand.
+    @Test(arguments: [
+        (["audit", "--help"], "Steps to audit: 23, 20-23, 19,21,23 or all."),
+        (["plan", "--help"], "Steps: 23, 20-23 (run in reverse: 23, 22, 21, 20), 19,21,23 or all."),
+        (["rollback", "--help"], "Steps run highest first (20-23: 23, 22, 21, 20)."),
+        (["reapply", "--help"], "Re-apply steps in ascending order (19, 20, …) after rolling back several."),
+        (["seed", "--help"], "States: applied (steps 19–30 in place, eight indexes), none (no step applied:"),
+        (["seed", "--help"], "Generate the EarlyBird collections"),
+    ])
+    func helpNamesTheCatalogsSteps(arguments: [String], text: String) throws {
+        let result = try RollGateProcess.run(arguments)
+        #expect(result.status == 0, "\(result)")
+        let flowing = result.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(flowing.contains(text), "\(flowing)")
+    }
+
     @Test(arguments: [
         ["seed", "--orders", "0"],
         ["seed", "--orders", "many"],
