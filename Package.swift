@@ -56,10 +56,10 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Findings", "CLibXML2"]),
 
         // `rollgate doctor`: what a server offers of what RollGate needs.
-        .target(name: "Doctor", dependencies: ["Mongo"]),
+        .target(name: "Doctor", dependencies: ["Mongo", "Findings"]),
 
         // Deterministic generator of the EarlyBird collections.
-        .target(name: "Seed", dependencies: ["Mongo"]),
+        .target(name: "Seed", dependencies: ["Mongo", "Findings"]),
 
         // The command-line tool: thin commands over the library modules.
         .executableTarget(
@@ -81,7 +81,7 @@ let package = Package(
                                                        "TestSupport"]),
         .testTarget(name: "RollbackTests", dependencies: ["Rollback", "Catalog", "Findings", "Mongo", "Seed",
                                                           "TestSupport"]),
-        .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Mongo", "TestSupport"]),
+        .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Findings", "Mongo", "TestSupport"]),
         .testTarget(name: "RollGateCLITests", dependencies: ["rollgate", "Catalog", "Mongo", "Rollback", "Seed", "Reports", "TestSupport"]),
 
         // Shared by the test targets: where the test server is, fresh database names, seeded randomness.

@@ -1,37 +1,6 @@
+import Findings
 import Foundation
 import Mongo
-
-/// What `rollgate doctor` found out about a server and a database.
-public struct DoctorReport: Sendable, Codable {
-    /// The connection string with its password masked.
-    public var server: String
-    public var version: String
-    /// `standalone`, `replica set "name"` or `sharded (mongos)`.
-    public var topology: String
-    public var features: [Feature]
-    public var database: String
-    public var collections: [CollectionFacts]
-    /// The rule files a run from here would apply, and their SHA-256 (filled in by the command line).
-    public var catalog: String?
-    public var catalogSHA256: String?
-
-    /// One capability RollGate relies on, and whether this server has it.
-    public struct Feature: Sendable, Codable {
-        public var name: String
-        public var available: Bool
-        public var detail: String
-    }
-
-    public struct CollectionFacts: Sendable, Codable {
-        public var name: String
-        public var exists: Bool
-        public var documents: Int
-        public var indexes: Int
-    }
-
-    /// True when every feature RollGate relies on is available.
-    public var healthy: Bool { features.allSatisfy(\.available) }
-}
 
 /// Checks a server for what RollGate needs: reachable, version 5.0 or newer, transactions, `$out`, `$merge`,
 /// `explain` with execution statistics. Feature checks run for real in scratch collections named

@@ -40,6 +40,8 @@ public enum PlanText {
 
 /// The terminal summary: one line per step with its verdict, then the totals.
 public enum StepLines {
+    static let titleWidth = 34, verdictWidth = 8
+
     public static func render(_ run: RunResult) -> String {
         var lines: [String] = []
         for step in run.steps {
@@ -57,9 +59,8 @@ public enum StepLines {
             } else if step.verdict == .skipped, let reason = step.findings.first?.message {
                 note += " skipped: \(reason)"
             }
-            let title = step.title.count > 34 ? String(step.title.prefix(33)) + "…" : step.title
-            lines.append("\(symbol) step \(step.step)  \(title.padding(toLength: 34, withPad: " ", startingAt: 0)) "
-                + "\(step.verdict.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(note)")
+            let title = step.title.count > titleWidth ? String(step.title.prefix(titleWidth - 1)) + "…" : step.title
+            lines.append("\(symbol) step \(step.step)  \(title.padded(to: titleWidth)) \(step.verdict.rawValue.padded(to: verdictWidth)) \(note)")
         }
         let totals = run.totals
         let gating = run.findings.filter { $0.gates(at: run.failOn) }.count
@@ -74,6 +75,8 @@ public enum StepLines {
 
 /// A rollback or emergency run on the terminal: one line per step, then the health checks.
 public enum ExecutionText {
+    static let statusWidth = 20
+
     public static func render(_ summary: ExecutionSummary) -> String {
         var lines = summary.steps.map { step in
             let symbol = switch step.result {
@@ -81,7 +84,7 @@ public enum ExecutionText {
             case .pending: "-"
             case .unfinished: "✘"
             }
-            return "\(symbol) step \(step.step)  \(step.status.padding(toLength: 20, withPad: " ", startingAt: 0)) "
+            return "\(symbol) step \(step.step)  \(step.status.padded(to: statusWidth)) "
                 + step.changes.map { "\($0.collection) \(grouped($0.documents))" }.joined(separator: ", ")
                 + (step.backup.map { "  backup \($0)" } ?? "") + (step.result == .unfinished ? "  \(step.message)" : "")
         }

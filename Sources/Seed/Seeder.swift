@@ -1,3 +1,4 @@
+import Findings
 import Foundation
 import Mongo
 
@@ -14,6 +15,13 @@ public struct SeedSummary: Sendable, Codable, Equatable {
     /// The defects planted (`defects` state only).
     public var defects: PlantedDefects?
     public var seconds: Double
+
+    /// The summary for the terminal: the collections in the order the seeder fills them, a line per planted defect.
+    public var report: SeedReport {
+        SeedReport(database: database, state: state, seed: seed, asOf: asOf, seconds: seconds,
+                   collections: EarlyBirdSchema.dataCollections.map { .init(name: $0, documents: documents[$0] ?? 0) },
+                   indexes: indexes, defects: defects?.lines)
+    }
 }
 
 /// Refusals of the seeder.

@@ -3,6 +3,7 @@ import Catalog
 import Doctor
 import Foundation
 import Mongo
+import Reports
 import Rollback
 
 /// `rollgate doctor`: can RollGate work against this server?
@@ -38,33 +39,8 @@ struct DoctorCommand: AsyncParsableCommand {
                 report.catalog = "\(location.directory.relativePath) (\(location.origin.rawValue))"
                 report.catalogSHA256 = Catalog.fingerprint(directory: location.directory)
             }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
-            } else {
-                print(Self.text(report))
-            }
+            print(json ? try PlainJSON.render(report) : DoctorText.render(report))
             if !report.healthy { throw ExitStatus.findings.exitCode }
         }
-    }
-
-    static func text(_ report: DoctorReport) -> String {
-        var lines = ["RollGate doctor", "  server    \(report.server)", "  version   \(report.version)",
-                     "  topology  \(report.topology)",
-                     "  catalog   " + (report.catalog.map { "\($0), sha256 \(report.catalogSHA256 ?? "unreadable")" }
-                         ?? "none found (pass --checks DIR or set $ROLLGATE_CHECKS)"),
-                     "", "Features RollGate relies on:"]
-        for feature in report.features {
-            lines.append("  \(feature.available ? "ok  " : "FAIL") \(feature.name.padding(toLength: 15, withPad: " ", startingAt: 0)) \(feature.detail)")
-        }
-        lines += ["", "Database '\(report.database)':"]
-        for facts in report.collections {
-            let count = facts.exists ? "\(Terminal.count(facts.documents).leftPadded(to: 12)) documents, \(facts.indexes) indexes"
-                : "         (absent)"
-            lines.append("  \(facts.name.padding(toLength: 20, withPad: " ", startingAt: 0))\(count)")
-        }
-        lines += ["", report.healthy ? "All good." : "Some features RollGate relies on are missing."]
-        return lines.joined(separator: "\n")
     }
 }

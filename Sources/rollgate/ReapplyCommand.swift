@@ -1,7 +1,6 @@
 import ArgumentParser
-import Findings
 import Foundation
-import Mongo
+import Reports
 import Rollback
 
 /// `rollgate reapply STEP`: restore what a rollback removed, from its backup.
@@ -43,8 +42,8 @@ struct ReapplyCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...999).contains(step) else { throw ValidationError("step \(step) is not a step number") }
-        if let backup, !backup.hasPrefix("rollback_backup_\(step)_") {
-            throw ValidationError("--backup '\(backup)' is not a backup of step \(step) (rollback_backup_\(step)_…)")
+        if let backup, !backup.hasPrefix(BackupStore.prefix(step: step)) {
+            throw ValidationError("--backup '\(backup)' is not a backup of step \(step) (\(BackupStore.prefix(step: step))…)")
         }
     }
 
@@ -65,21 +64,13 @@ struct ReapplyCommand: AsyncParsableCommand {
                 Terminal.failure("\(lost); the re-apply of step \(step) stopped before its next write: run it again once the lock is free")
                 throw ExitStatus.refused.exitCode
             }
-            if let earlier = outcome.alreadyReappliedBy {
-                print("Step \(step): nothing to re-apply: every backup of it was restored by re-apply run \(earlier) (--backup NAME restores one again)")
-                return
-            }
-            print("Step \(step) re-applied from \(outcome.backups.joined(separator: " + ")): \(grouped(outcome.restored)) documents restored, "
-                + "\(grouped(outcome.unchanged)) already as they were, \(grouped(outcome.indexesRestored)) indexes, "
-                + "\(grouped(outcome.conflicts)) conflicts" + String(format: " (%.1f s)", outcome.seconds))
-            if outcome.conflicts > 0 {
-                print("Conflicts (changed since the rollback, left alone; --overwrite restores them): "
-                    + outcome.conflictSamples.joined(separator: ", ") + (outcome.conflicts > outcome.conflictSamples.count ? ", …" : ""))
+            print(ReapplyText.render(outcome.summary))
+            if outcome.alreadyReappliedBy == nil, outcome.conflicts > 0 {
                 let list = URL(fileURLWithPath: reportDir).appendingPathComponent("reapply-\(step)-\(run.id)-conflicts.csv")
                 do {
                     try FileManager.default.createDirectory(at: list.deletingLastPathComponent(), withIntermediateDirectories: true)
                     try Data(outcome.conflictsCSV.utf8).write(to: list, options: .atomic)
-                    print("Every conflict (\(grouped(outcome.conflicts))): \(list.path)")
+                    print(ReapplyText.conflictList(outcome.conflicts, file: list.path))
                 } catch {
                     Terminal.error("rollgate: --report-dir \(reportDir): cannot write the conflict list: \(error.localizedDescription)")
                 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Mongo
+import Reports
 import Seed
 
 extension SeedState: ExpressibleByArgument {}
@@ -75,37 +76,7 @@ struct SeedCommand: AsyncParsableCommand {
                     bar.update(done: $0, total: $1)
                 }
             }
-            print(json ? try Self.json(summary) : Self.text(summary))
+            print(json ? try PlainJSON.render(summary) : SeedText.render(summary.report))
         }
-    }
-
-    static func json(_ summary: SeedSummary) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(summary), as: UTF8.self)
-    }
-
-    static func text(_ summary: SeedSummary) -> String {
-        let day = summary.asOf.formatted(.iso8601.year().month().day())
-        var lines = [String(format: "Seeded database '%@' (state %@, seed %llu, as of %@) in %.1f s",
-                            summary.database, summary.state, summary.seed, day, summary.seconds)]
-        for name in EarlyBirdSchema.dataCollections {
-            let count = summary.documents[name] ?? 0
-            lines.append("  \(name.padding(toLength: 20, withPad: " ", startingAt: 0))"
-                + "\(Terminal.count(count).leftPadded(to: 12)) documents")
-        }
-        lines.append("  indexes created: \(summary.indexes.isEmpty ? "none" : summary.indexes.joined(separator: ", "))")
-        if let defects = summary.defects {
-            lines.append("Planted defects:")
-            lines += defects.lines.map { "  " + $0 }
-        }
-        return lines.joined(separator: "\n")
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }

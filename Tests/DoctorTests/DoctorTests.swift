@@ -1,3 +1,4 @@
+import Findings
 import Doctor
 import Mongo
 import TestSupport
