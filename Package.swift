@@ -29,10 +29,14 @@ let package = Package(
             providers: [.apt(["libxml2-dev"])]
         ),
 
-        // The only module that calls libmongoc/libbson.
+        // BSON values in pure Swift: what the rule model and the driver share, without linking libmongoc.
+        .target(name: "BSONCore"),
+
+        // The only module that calls libmongoc/libbson; converts BSONCore's values to and from bson_t and re-exports them.
         .target(
             name: "Mongo",
             dependencies: [
+                "BSONCore",
                 "CMongoc",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -42,7 +46,7 @@ let package = Package(
         .target(name: "Findings"),
 
         // The step catalog: rule model and the strict YAML loader for checks/.
-        .target(name: "Catalog", dependencies: ["Mongo", "Findings", .product(name: "Yams", package: "Yams"),
+        .target(name: "Catalog", dependencies: ["BSONCore", "Findings", .product(name: "Yams", package: "Yams"),
                                                 .product(name: "Crypto", package: "swift-crypto")]),
 
         // Probes that turn rules into findings: schema, index, latency/explain, links, integrity, format, HTTP.

@@ -1,5 +1,5 @@
+import BSONCore
 import Foundation
-import Mongo
 
 /// Checks filters and pipelines written in rule files: every `$` operator must be one MongoDB knows, and nothing in a
 /// probe may write or run code (`$out`, `$merge`, `$where`, `$function`, `$accumulator`).

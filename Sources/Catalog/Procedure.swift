@@ -1,6 +1,6 @@
+import BSONCore
 import Findings
 import Foundation
-import Mongo
 
 /// What the operations guide asks around the steps, read from `procedure.yaml` beside the rule files: the product's
 /// name, the collections it expects, the steps of the emergency procedure, the approval a rollback the guide advises

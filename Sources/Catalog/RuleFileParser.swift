@@ -1,6 +1,6 @@
+import BSONCore
 import Findings
 import Foundation
-import Mongo
 import Yams
 
 /// Reads one rule file (`checks/step-NN-*.yaml`) into a `StepRule`, strictly: unknown keys, wrong types, bad filters

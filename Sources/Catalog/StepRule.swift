@@ -1,6 +1,6 @@
+import BSONCore
 import Findings
 import Foundation
-import Mongo
 
 /// What a step changed.
 public enum StepKind: String, Sendable, CaseIterable, Codable {

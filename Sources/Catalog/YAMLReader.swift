@@ -1,6 +1,6 @@
-import Foundation
+import BSONCore
 import CYaml  // the libyaml Yams builds: its scanner finds aliases before Yams expands them
-import Mongo
+import Foundation
 import Yams
 
 /// One YAML node with its path (`probes[2].collection`) and file, read strictly: every accessor either returns the

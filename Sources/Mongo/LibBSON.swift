@@ -235,6 +235,10 @@ extension BSONDocument {
         return String(cString: text)
     }
 
+    /// A short rendering of a filter, update or key pattern for measured texts and plans: relaxed Extended JSON (its
+    /// keys, when it cannot be rendered).
+    public var displayText: String { (try? extendedJSON(.relaxed)) ?? "\(keys)" }
+
     /// Parses Extended JSON (canonical or relaxed).
     public init(extendedJSON text: String) throws(MongoError) {
         var error = bson_error_t()

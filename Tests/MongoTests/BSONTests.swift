@@ -97,4 +97,28 @@ import Testing
         #expect(BSON.int32(7).doubleValue == 7)
         #expect(BSON.string("7").int64Value == nil)
     }
+
+    /// BSONCore reads a decimal as a Double without libbson: the same Double as libbson's text read back, for the
+    /// edges (zeros, NaN, infinities, 34 digits, the extreme exponents, coefficients past 10^34 and in the form past
+    /// 2^113) and for random bit patterns.
+    @Test func decimalsReadAsDoublesWithoutLibbsonAgree() throws {
+        var generator = RandomBSON(seed: 17)
+        var decimals = try ["0", "-0", "130.50", "-1E+3", "1E+6144", "-1.000000000000000000000000000000001E-6143",
+                            "9999999999999999999999999999999999", "9999999999999999999999999999999999E+6111", "1E-6176",
+                            "0.1", "123456789012345678901234567890.1234", "NaN", "Infinity", "-Infinity"]
+            .map { try #require(Decimal128($0), "\($0)") }
+        decimals.append(Decimal128(low: .max, high: 0x6000_0000_0000_0000))  // the form past 2^113: zero
+        decimals.append(Decimal128(low: .max, high: 0x3041_FFFF_FFFF_FFFF))  // 2^113 - 1, 35 digits
+        for _ in 0..<2_000 {
+            decimals.append(Decimal128(low: UInt64.random(in: 0 ... .max, using: &generator.random),
+                                       high: UInt64.random(in: 0 ... .max, using: &generator.random)))
+        }
+        for decimal in decimals {
+            let mine = try #require(BSON.decimal128(decimal).doubleValue)
+            let libbsons = try #require(Double(decimal.description), "\(decimal.description)")
+            #expect(mine.bitPattern == libbsons.bitPattern || (mine.isNaN && libbsons.isNaN),
+                    "\(decimal.description): \(mine) vs \(libbsons)")
+        }
+        #expect(BSON.decimal128(try #require(Decimal128("130.50"))).doubleValue == 130.5)
+    }
 }

@@ -74,9 +74,3 @@ extension BSONDocument: Sequence {
         elements.makeIterator()
     }
 }
-
-extension BSONDocument {
-    /// A short rendering of a filter, update or key pattern for measured texts and plans: relaxed Extended JSON (its
-    /// keys, when it cannot be rendered).
-    public var displayText: String { (try? extendedJSON(.relaxed)) ?? "\(keys)" }
-}

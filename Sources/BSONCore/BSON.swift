@@ -118,7 +118,7 @@ extension BSON {
         case .int32(let v): return Double(v)
         case .int64(let v): return Double(v)
         case .double(let v): return v
-        case .decimal128(let v): return Double(v.description)
+        case .decimal128(let v): return v.doubleValue
         default: return nil
         }
     }
@@ -175,7 +175,8 @@ public struct ObjectId: Sendable, Hashable, CustomStringConvertible {
     public var description: String { bytes.map { String(format: "%02x", $0) }.joined() }
 }
 
-/// An IEEE 754-2008 128-bit decimal, kept as its two 64-bit halves exactly as libbson stores it.
+/// An IEEE 754-2008 128-bit decimal, kept as its two 64-bit halves exactly as libbson stores it (binary integer
+/// decimal). Its text form (`Decimal128("130.50")`, `description`) comes from libbson, in Mongo.
 public struct Decimal128: Sendable, Hashable {
     public let low: UInt64
     public let high: UInt64
@@ -183,5 +184,46 @@ public struct Decimal128: Sendable, Hashable {
     public init(low: UInt64, high: UInt64) {
         self.low = low
         self.high = high
+    }
+
+    /// The nearest `Double`: the coefficient and exponent written as decimal text and read back, so it is rounded
+    /// once and correctly; NaN and the infinities as such. As libbson does, a coefficient in the form that would
+    /// start past 2^113 is zero.
+    public var doubleValue: Double {
+        let negative = high >> 63 == 1
+        let combination = (high >> 58) & 0x1F
+        if combination == 0x1F { return .nan }
+        if combination == 0x1E { return negative ? -.infinity : .infinity }
+        let exponent: Int
+        let coefficient: (high: UInt64, low: UInt64)
+        if combination >> 3 == 0b11 {
+            // The coefficient would start with 0b100, past 2^113: non-canonical, so zero.
+            exponent = Int((high >> 47) & 0x3FFF) - Self.exponentBias
+            coefficient = (0, 0)
+        } else {
+            exponent = Int((high >> 49) & 0x3FFF) - Self.exponentBias
+            coefficient = (high & 0x1_FFFF_FFFF_FFFF, low)
+        }
+        return Double((negative ? "-" : "") + Self.decimalDigits(coefficient) + "E\(exponent)") ?? .nan
+    }
+
+    /// The exponent's bias: a stored exponent of 6176 means 10^0.
+    static let exponentBias = 6176
+
+    /// A 128-bit unsigned integer in decimal digits.
+    static func decimalDigits(_ value: (high: UInt64, low: UInt64)) -> String {
+        let base: UInt64 = 10_000_000_000_000_000_000  // 10^19, the largest power of ten in 64 bits
+        var (high, low) = value
+        var chunks: [UInt64] = []
+        repeat {
+            let (quotientHigh, remainderHigh) = high.quotientAndRemainder(dividingBy: base)
+            let (quotientLow, remainder) = base.dividingFullWidth((remainderHigh, low))
+            (high, low) = (quotientHigh, quotientLow)
+            chunks.append(remainder)
+        } while high != 0 || low != 0
+        return String(chunks.last!) + chunks.dropLast().reversed().map { chunk in
+            let digits = String(chunk)
+            return String(repeating: "0", count: 19 - digits.count) + digits
+        }.joined()
     }
 }
