@@ -220,7 +220,7 @@ public enum Impact: Sendable, Equatable {
 }
 
 /// What a `sum` impact counts: rupees or documents.
-public enum SumUnit: String, Sendable, CaseIterable {
+public enum SumUnit: String, Sendable {
     case rupees, documents
 }
 
@@ -307,7 +307,8 @@ extension Impact: Codable {
 
     public init(from decoder: any Decoder) throws {
         let wire = try Wire(from: decoder)
-        func count(_ value: Double?) -> Int { Int(value ?? 0) }
+        // A count that is not a whole number within Int's range (a hand-edited report) reads as 0.
+        func count(_ value: Double?) -> Int { value.flatMap { Int(exactly: $0) } ?? 0 }
         switch wire.kind {
         case "count":
             self = .count(Count(title: wire.title, documents: count(wire.value)))

@@ -42,3 +42,17 @@ extension JSONReportTests {
         #expect(try JSONReport.decode(JSONReport.render(PlanFixture.run)) == PlanFixture.run)
     }
 }
+
+extension JSONReportTests {
+    /// A hand-edited report whose count is not a whole number reads that count as 0 instead of trapping.
+    @Test func aCountThatIsNotWholeReadsAsZero() throws {
+        let json = try JSONReport.render(PlanFixture.run)
+        #expect(json.contains("\"orders\" : 530,"))
+        for bad in ["\"NaN\"", "\"Infinity\"", "1e300", "530.5"] {
+            let run = try JSONReport.decode(json.replacingOccurrences(of: "\"orders\" : 530,", with: "\"orders\" : \(bad),"))
+            let revenue = try #require(run.plan?.first?.impacts.first?.revenue)
+            #expect(revenue.allTime.orders == 0, "\(bad)")
+            #expect(revenue.window.orders == 10)
+        }
+    }
+}
