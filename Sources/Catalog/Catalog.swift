@@ -127,3 +127,15 @@ public struct Catalog: Sendable {
         return nil
     }
 }
+
+extension Catalog {
+    /// What was read from `directory`, for `rollgate checks lint`.
+    public func summary(directory: String) -> CatalogSummary {
+        CatalogSummary(
+            directory: directory, steps: stepNumbers, probes: steps.reduce(0) { $0 + $1.probes.count },
+            examples: steps.reduce(0) { $0 + $1.examples.count },
+            procedure: .init(name: Procedure.fileName,
+                             emergencySteps: procedure.source == nil ? nil : procedure.emergencySteps.count,
+                             healthChecks: procedure.source == nil ? nil : procedure.healthChecks.count))
+    }
+}

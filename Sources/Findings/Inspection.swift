@@ -226,3 +226,87 @@ public struct SeedReport: Sendable, Equatable {
         self.defects = defects
     }
 }
+
+/// What happened to one backup in `rollgate backups purge`.
+public struct PurgeDecision: Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
+        case purged
+        /// Would be purged (`--dry-run`).
+        case wouldPurge
+        /// Kept, with the reason.
+        case refused(String)
+    }
+
+    public var backup: String
+    public var step: Int
+    public var createdAt: Date
+    public var checksum: String
+    public var action: Action
+
+    public init(backup: String, step: Int, createdAt: Date, checksum: String, action: Action) {
+        self.backup = backup
+        self.step = step
+        self.createdAt = createdAt
+        self.checksum = checksum
+        self.action = action
+    }
+}
+
+/// An evidence file checked against the database it describes (`rollgate evidence verify`).
+public struct EvidenceVerification: Sendable, Equatable {
+    /// One thing checked, passed or not, in one line.
+    public struct Check: Sendable, Equatable {
+        public var passed: Bool
+        public var line: String
+
+        public init(passed: Bool, line: String) {
+            self.passed = passed
+            self.line = line
+        }
+    }
+
+    public var step: Int
+    public var runId: String
+    public var database: String
+    public var checks: [Check]
+
+    public init(step: Int, runId: String, database: String, checks: [Check]) {
+        self.step = step
+        self.runId = runId
+        self.database = database
+        self.checks = checks
+    }
+
+    /// Every check passed.
+    public var verified: Bool { checks.allSatisfy(\.passed) }
+}
+
+/// The rule files read (`rollgate checks lint`).
+public struct CatalogSummary: Sendable, Equatable {
+    /// The procedure file's name (`procedure.yaml`), and its emergency steps and health checks when it was read.
+    public struct ProcedureFile: Sendable, Equatable {
+        public var name: String
+        public var emergencySteps: Int?
+        public var healthChecks: Int?
+
+        public init(name: String, emergencySteps: Int?, healthChecks: Int?) {
+            self.name = name
+            self.emergencySteps = emergencySteps
+            self.healthChecks = healthChecks
+        }
+    }
+
+    public var directory: String
+    public var steps: [Int]
+    public var probes: Int
+    public var examples: Int
+    public var procedure: ProcedureFile
+
+    public init(directory: String, steps: [Int], probes: Int, examples: Int, procedure: ProcedureFile) {
+        self.directory = directory
+        self.steps = steps
+        self.probes = probes
+        self.examples = examples
+        self.procedure = procedure
+    }
+}

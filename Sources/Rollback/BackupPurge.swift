@@ -1,3 +1,4 @@
+import Findings
 import Foundation
 import Mongo
 
@@ -6,20 +7,7 @@ import Mongo
 /// chain) is refused unless forced. Every purge is recorded in the history (mode `purge`).
 public struct BackupPurge: Sendable {
     /// What happened to one backup.
-    public struct Decision: Sendable, Equatable {
-        public enum Action: Sendable, Equatable {
-            case purged
-            /// Would be purged (`--dry-run`).
-            case wouldPurge
-            case refused(String)
-        }
-
-        public var backup: String
-        public var step: Int
-        public var createdAt: Date
-        public var checksum: String
-        public var action: Action
-    }
+    public typealias Decision = PurgeDecision
 
     public let pool: MongoPool
     public let database: String

@@ -6,12 +6,15 @@ import Mongo
 /// backup (present, its manifest's checksum and its entries' checksum equal to the evidence's).
 public enum EvidenceVerifier {
     /// One thing checked, passed or not, in one line.
-    public struct Check: Sendable, Equatable {
-        public var passed: Bool
-        public var line: String
+    public typealias Check = EvidenceVerification.Check
+
+    /// The file's checks with what it is the evidence of.
+    public static func verification(_ sealed: SealedEvidence, in database: MongoDatabase) throws -> EvidenceVerification {
+        EvidenceVerification(step: sealed.evidence.step, runId: sealed.evidence.runId, database: sealed.evidence.database,
+                             checks: try verify(sealed, in: database))
     }
 
-    public static func verify(_ sealed: SealedEvidence, in database: MongoDatabase) throws -> [Check] {
+    static func verify(_ sealed: SealedEvidence, in database: MongoDatabase) throws -> [Check] {
         let evidence = sealed.evidence
         var checks: [Check] = []
         if sealed.sealHolds {

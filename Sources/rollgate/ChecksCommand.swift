@@ -1,6 +1,7 @@
 import ArgumentParser
 import Catalog
 import Foundation
+import Reports
 
 /// `rollgate checks`: work with the rule files.
 struct ChecksCommand: ParsableCommand {
@@ -22,14 +23,7 @@ struct ChecksCommand: ParsableCommand {
         func run() throws {
             do {
                 let location = try CatalogLocation.find(flag: directory)
-                let catalog = try location.load()
-                let probes = catalog.steps.reduce(0) { $0 + $1.probes.count }
-                let examples = catalog.steps.reduce(0) { $0 + $1.examples.count }
-                print("\(location.directory.relativePath): \(catalog.steps.count) rule files, steps "
-                    + "\(catalog.stepNumbers.map(String.init).joined(separator: ", ")); \(probes) probes, "
-                    + "\(examples) examples; " + (catalog.procedure.source == nil ? "no \(Procedure.fileName)"
-                        : "\(Procedure.fileName): \(catalog.procedure.emergencySteps.count) emergency steps, "
-                        + "\(catalog.procedure.healthChecks.count) health checks") + ": OK")
+                print(CatalogText.render(try location.load().summary(directory: location.directory.relativePath)))
             } catch {
                 Terminal.failure("\(error)")
                 throw ExitStatus.invalidInput.exitCode

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Mongo
+import Reports
 import Rollback
 
 /// `rollgate evidence`: the compliance evidence files a rollback writes (`evidence-STEP-RUN.json`).
@@ -40,14 +41,12 @@ struct EvidenceVerifyCommand: AsyncParsableCommand {
         try await reportingFailures {
             let pool = try connection.makePool()
             let database = sealed.evidence.database
-            let checks = try await pool.run { try EvidenceVerifier.verify(sealed, in: $0.database(database)) }
-            print("Evidence of step \(sealed.evidence.step), run \(sealed.evidence.runId), database \(database):")
-            for check in checks { print("  \(check.passed ? "✔" : "✘") \(check.line)") }
-            if checks.contains(where: { !$0.passed }) {
-                Terminal.error("rollgate: error: \(file) does not verify: \(checks.filter { !$0.passed }.map(\.line).joined(separator: "; "))")
+            let verification = try await pool.run { try EvidenceVerifier.verification(sealed, in: $0.database(database)) }
+            print(EvidenceText.render(verification))
+            if !verification.verified {
+                Terminal.error("rollgate: error: " + EvidenceText.failure(verification, file: file))
                 throw ExitStatus.findings.exitCode
             }
-            print("verified")
         }
     }
 }
@@ -104,15 +103,7 @@ struct BackupsPurgeCommand: AsyncParsableCommand {
                 Terminal.error("rollgate: refused: a rollback or re-apply holds the lock: \(held.holder)")
                 throw ExitStatus.refused.exitCode
             }
-            if decisions.isEmpty { print("no backup older than \(olderThan) days") }
-            for decision in decisions {
-                let created = decision.createdAt.formatted(.iso8601)
-                switch decision.action {
-                case .purged: print("✔ purged \(decision.backup) (step \(decision.step), \(created))")
-                case .wouldPurge: print("- would purge \(decision.backup) (step \(decision.step), \(created))")
-                case .refused(let why): print("✘ kept \(decision.backup) (step \(decision.step), \(created)): \(why)")
-                }
-            }
+            print(PurgeText.render(decisions, olderThanDays: olderThan))
             if decisions.contains(where: { if case .refused = $0.action { true } else { false } }) {
                 throw ExitStatus.refused.exitCode
             }

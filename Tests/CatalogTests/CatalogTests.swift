@@ -15,6 +15,9 @@ import Testing
 
     @Test func everyRuleFileInChecksLoads() throws {
         let catalog = try Catalog.load(directory: Self.checks)
+        let summary = catalog.summary(directory: "checks")
+        #expect(summary.steps == catalog.stepNumbers && summary.probes == catalog.steps.reduce(0) { $0 + $1.probes.count })
+        #expect(summary.procedure.emergencySteps == catalog.procedure.emergencySteps.count && summary.procedure.healthChecks != nil)
         #expect(catalog.stepNumbers == Array(19...30))
         #expect(catalog.steps.allSatisfy { !$0.probes.isEmpty })
     }
