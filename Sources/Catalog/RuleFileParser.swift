@@ -247,7 +247,7 @@ struct RuleFileParser {
                 customerField: try map.required("customer_field").nonEmptyString(),
                 note: try map.required("note").nonEmptyString()))
         case "compliance":
-            try map.finish(allowed: ["type", "title", "collection", "filter", "group_by", "fields", "id_field"])
+            try map.finish(allowed: ["type", "title", "impact_title", "collection", "filter", "group_by", "fields", "id_field"])
             let fields = try map.required("fields").list().map { (item) throws(CatalogError) -> ComplianceImpact.Field in
                 let field = try item.mapping()
                 try field.finish(allowed: ["name", "personal_data"])
@@ -255,6 +255,8 @@ struct RuleFileParser {
                              personalData: try field["personal_data"]?.bool() ?? false)
             }
             return .compliance(ComplianceImpact(title: try map["title"]?.nonEmptyString() ?? "audit fields",
+                                                impactTitle: try map["impact_title"]?.nonEmptyString()
+                                                    ?? "records that would lose their audit data",
                                                 collection: try collection(map), filter: try filter(map.required("filter")) ?? [:],
                                                 groupBy: try map.required("group_by").nonEmptyString(), fields: fields,
                                                 idField: try map["id_field"]?.nonEmptyString() ?? "id"))

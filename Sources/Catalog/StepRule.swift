@@ -326,6 +326,8 @@ public struct ComplianceImpact: Sendable {
 
     /// What the evidence covers (`delivery audit fields`), for the reports' Compliance section.
     public var title: String
+    /// The plan's headline for the records that would lose their audit data (`impact_title`).
+    public var impactTitle: String
     public var collection: String
     public var filter: BSONDocument
     public var groupBy: String

@@ -96,7 +96,7 @@ struct ImpactPricer {
             fields[field.name] = rows.reduce(0) { $0 + counted($1["f\(index)"]) }
         }
         return .compliance(.init(
-            title: "delivery records that would lose their audit data",
+            title: compliance.impactTitle,
             groups: rows.map { .init(label: describeLabel($0["_id"]), records: counted($0["records"]),
                                      personalData: counted($0["personalData"])) },
             personalData: rows.reduce(0) { $0 + counted($1["personalData"]) }, fields: fields,

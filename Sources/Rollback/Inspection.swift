@@ -82,12 +82,3 @@ extension BackupSummary {
                   usable: backup.manifest.usable)
     }
 }
-
-extension ReapplyOutcome {
-    /// The outcome for the terminal.
-    public var summary: ReapplySummary {
-        ReapplySummary(step: step, backups: backups, restored: restored, unchanged: unchanged,
-                       indexesRestored: indexesRestored, conflicts: conflicts, conflictSamples: conflictSamples,
-                       seconds: seconds, alreadyReappliedBy: alreadyReappliedBy)
-    }
-}

@@ -66,10 +66,8 @@ struct ReapplyCommand: AsyncParsableCommand {
             }
             print(ReapplyText.render(outcome.summary))
             if outcome.alreadyReappliedBy == nil, outcome.conflicts > 0 {
-                let list = URL(fileURLWithPath: reportDir).appendingPathComponent("reapply-\(step)-\(run.id)-conflicts.csv")
                 do {
-                    try FileManager.default.createDirectory(at: list.deletingLastPathComponent(), withIntermediateDirectories: true)
-                    try Data(outcome.conflictsCSV.utf8).write(to: list, options: .atomic)
+                    let list = try outcome.writeConflicts(to: URL(fileURLWithPath: reportDir), runId: run.id)
                     print(ReapplyText.conflictList(outcome.conflicts, file: list.path))
                 } catch {
                     Terminal.error("rollgate: --report-dir \(reportDir): cannot write the conflict list: \(error.localizedDescription)")

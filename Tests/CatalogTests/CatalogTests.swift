@@ -48,6 +48,7 @@ import Testing
         #expect(indexes.rollback.recommended == false && catalog.step(29)?.rollback.recommended == false)
         #expect(catalog.step(21)?.approval == .ops && catalog.step(24)?.approval == .security)
         #expect(catalog.step(25)?.rollback.backups.first?.name == "delivery_audit_backup")
+        #expect(catalog.step(25)?.complianceImpacts.first?.impactTitle == "delivery records that would lose their audit data")
         #expect(catalog.step(21)?.rollback.backups.first?.name == "user_customer_mapping_backup")
     }
 

@@ -82,6 +82,10 @@ struct PlannerTests {
             let audit = try #require(plan.first { $0.step == 25 }?.backup.parts.first { $0.name == "delivery_audit_backup" })
             let audited = try await pool.run { try $0.database(database).collection("delivery_statuses").count(["confirmed_by_user_id": ["$exists": true]]) }
             #expect(audit.documents == audited && audit.bytes > 0)
+            // The compliance impact is headed as its rule file says, and counts the same records.
+            let compliance = try #require(plan.first { $0.step == 25 }?.impacts.lazy.compactMap(\.compliance).first)
+            #expect(compliance.title == catalog.step(25)?.complianceImpacts.first?.impactTitle)
+            #expect(compliance.records == audited)
         }
     }
 
