@@ -81,7 +81,8 @@ public enum DetailsText {
 
 /// A re-apply on the terminal: what was restored, and the conflicts left alone.
 public enum ReapplyText {
-    /// The conflicting ids shown on the terminal; the file written beside the reports lists them all.
+    /// What was restored from which backups, then the first conflicting ids (the file beside the reports lists them
+    /// all); or that an earlier re-apply already restored everything.
     public static func render(_ summary: ReapplySummary) -> String {
         if let earlier = summary.alreadyReappliedBy {
             return "Step \(summary.step): nothing to re-apply: every backup of it was restored by re-apply run \(earlier) "
