@@ -212,7 +212,9 @@ public struct Decimal128: Sendable, Hashable {
 
     /// A 128-bit unsigned integer in decimal digits.
     static func decimalDigits(_ value: (high: UInt64, low: UInt64)) -> String {
-        let base: UInt64 = 10_000_000_000_000_000_000  // 10^19, the largest power of ten in 64 bits
+        // 10^19, the largest power of ten in 64 bits: the number is cut into chunks of that many digits.
+        let chunkDigits = 19
+        let base: UInt64 = 10_000_000_000_000_000_000
         var (high, low) = value
         var chunks: [UInt64] = []
         repeat {
@@ -223,7 +225,7 @@ public struct Decimal128: Sendable, Hashable {
         } while high != 0 || low != 0
         return String(chunks.last!) + chunks.dropLast().reversed().map { chunk in
             let digits = String(chunk)
-            return String(repeating: "0", count: 19 - digits.count) + digits
+            return String(repeating: "0", count: chunkDigits - digits.count) + digits
         }.joined()
     }
 }
