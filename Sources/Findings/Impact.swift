@@ -154,6 +154,8 @@ public enum Impact: Sendable, Equatable {
         }
 
         public var title: String
+        /// The field the records are grouped by (the rule's `group_by`); empty when unknown.
+        public var groupBy: String
         public var groups: [Group]
         /// Records holding at least one personal-data field.
         public var personalData: Int
@@ -161,8 +163,10 @@ public enum Impact: Sendable, Equatable {
         public var fields: [String: Int]
         public var note: String
 
-        public init(title: String, groups: [Group], personalData: Int, fields: [String: Int], note: String) {
+        public init(title: String, groupBy: String = "", groups: [Group], personalData: Int, fields: [String: Int],
+                    note: String) {
             self.title = title
+            self.groupBy = groupBy
             self.groups = groups
             self.personalData = personalData
             self.fields = fields
@@ -171,6 +175,14 @@ public enum Impact: Sendable, Equatable {
 
         /// Records that would lose audit data, all groups together.
         public var records: Int { groups.reduce(0) { $0 + $1.records } }
+
+        /// What the groups are, for a column heading: the `group_by` field in words (`confirmation_method`:
+        /// "Confirmation method"), or "Group".
+        public var groupHeading: String {
+            let words = groupBy.replacingOccurrences(of: "_", with: " ")
+            guard let first = words.first else { return "Group" }
+            return first.uppercased() + words.dropFirst()
+        }
     }
 
     /// Endpoints that would accept requests they refuse now (`POST /confirm`).
@@ -298,6 +310,8 @@ extension Impact: Codable {
         var unit: String
         var rows: [Row]
         var figures: [String: Double]
+        /// A compliance impact's `group_by` field (absent for every other kind).
+        var groupBy: String? = nil
         var note: String?
     }
 
@@ -341,7 +355,7 @@ extension Impact: Codable {
             var fields: [String: Int] = [:]
             for (key, value) in wire.figures where key.hasPrefix("field.") { fields[String(key.dropFirst("field.".count))] = count(value) }
             self = .compliance(Compliance(
-                title: wire.title,
+                title: wire.title, groupBy: wire.groupBy ?? "",
                 groups: wire.rows.map { .init(label: $0.label, records: count($0.figures["records"]),
                                               personalData: count($0.figures["personalData"])) },
                 personalData: count(wire.figures["personalData"]), fields: fields, note: wire.note ?? ""))
@@ -390,7 +404,8 @@ extension Impact: Codable {
                         rows: compliance.groups.map { .init(label: $0.label, figures: [
                             "records": Double($0.records), "personalData": Double($0.personalData),
                         ]) },
-                        figures: figures, note: compliance.note)
+                        figures: figures, groupBy: compliance.groupBy.isEmpty ? nil : compliance.groupBy,
+                        note: compliance.note)
         case .security(let security):
             return Wire(kind: kind, title: title, value: value, unit: "endpoints",
                         rows: security.endpoints.map { .init(label: $0, figures: [:]) }, figures: [:])

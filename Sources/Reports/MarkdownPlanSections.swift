@@ -125,7 +125,7 @@ enum MarkdownPlanSections {
         return lines
     }
 
-    /// Records losing audit data, by confirmation method, and how many hold personal data.
+    /// Records losing audit data, by the rule's `group_by`, and how many hold personal data.
     static func compliance(_ plan: [StepPlan], budget: Int) -> String {
         var lines: [String] = []
         for step in plan {
@@ -133,7 +133,7 @@ enum MarkdownPlanSections {
                 lines.append("**Step \(step.step) · \(Markdown.text(compliance.title)): "
                     + "\(IndianNumberFormat.string(Double(compliance.records)))**, of which "
                     + "\(IndianNumberFormat.string(Double(compliance.personalData))) hold personal data\n")
-                lines.append(Markdown.tableHeader([("Confirmation method", false), ("Records", true),
+                lines.append(Markdown.tableHeader([(Markdown.text(compliance.groupHeading), false), ("Records", true),
                                                    ("With personal data", true)]).trimmingCharacters(in: .newlines))
                 for group in compliance.groups {
                     lines.append(Markdown.row([Markdown.text(group.label), IndianNumberFormat.string(Double(group.records)),

@@ -45,7 +45,7 @@ public struct ImpactExporter {
             case .revenue(let revenue):
                 let expected = plan?.impacts.lazy.compactMap(\.revenue).first?.allTime.orders
                 return Table(file: "step-\(step.step)-unbilled-\(revenue.collection).csv",
-                             header: ["order_id", revenue.customerField, revenue.dateField, "amount", "priced_at_default"],
+                             header: [revenue.idField, revenue.customerField, revenue.dateField, "amount", "priced_at_default"],
                              expectedRows: expected, hasPersonalData: false, source: .orders(revenue))
             case .compliance(let compliance):
                 let expected = plan?.impacts.lazy.compactMap(\.compliance).first?.records

@@ -96,7 +96,7 @@ struct ImpactPricer {
             fields[field.name] = rows.reduce(0) { $0 + counted($1["f\(index)"]) }
         }
         return .compliance(.init(
-            title: compliance.impactTitle,
+            title: compliance.impactTitle, groupBy: compliance.groupBy,
             groups: rows.map { .init(label: describeLabel($0["_id"]), records: counted($0["records"]),
                                      personalData: counted($0["personalData"])) },
             personalData: rows.reduce(0) { $0 + counted($1["personalData"]) }, fields: fields,

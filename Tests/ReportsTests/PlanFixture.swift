@@ -28,6 +28,7 @@ enum PlanFixture {
                  estimateSeconds: 4.25, approval: "compliance", recommended: false,
                  notRecommendedReason: "audit data is evidence", manual: [], blockers: ["not recommended"],
                  impacts: [.compliance(.init(title: "delivery records that would lose their audit data",
+                                             groupBy: "confirmation_method",
                                              groups: [.init(label: "(none)", records: 100, personalData: 0),
                                                       .init(label: "otp", records: 2_900, personalData: 2_500)],
                                              personalData: 2_500, fields: ["ip_address": 2_500, "confirmed_at": 3_000],

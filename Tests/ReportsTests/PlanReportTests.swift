@@ -36,6 +36,21 @@ struct PlanReportTests {
                   steps: [], plan: [plan])
     }
 
+    /// The compliance table's first column is named after the rule's `group_by`, so a rule file that groups by another
+    /// field gets its own heading, and one without a known field reads "Group".
+    @Test(arguments: [("device_kind", "| Device kind | Records |"), ("", "| Group | Records |")])
+    func complianceGroupsAreHeadedByTheirField(groupBy: String, heading: String) throws {
+        var step = Self.plan
+        step.impacts = [.compliance(.init(title: "records that would lose their audit data", groupBy: groupBy,
+                                          groups: [.init(label: "web", records: 3, personalData: 1)], personalData: 1,
+                                          fields: ["ip_address": 1], note: "Personal data fields: ip_address."))]
+        let section = MarkdownPlanSections.compliance([step], budget: 10_000)
+        #expect(section.contains(heading))
+        #expect(!section.contains("Confirmation method"))
+        let decoded = try JSONDecoder().decode(Impact.self, from: JSONEncoder().encode(step.impacts[0]))
+        #expect(decoded.compliance?.groupBy == groupBy)
+    }
+
     @Test func financeReadsAsOneSectionWithEveryMonthAndATotal() throws {
         let markdown = MarkdownReport.render(Self.run)
         #expect(markdown.components(separatedBy: "### Finance").count == 2, "one Finance section")
