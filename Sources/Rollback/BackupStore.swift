@@ -92,7 +92,7 @@ public struct BackupStore {
     /// The step's backup chain: every usable backup taken since its last completed re-apply, oldest first. A re-apply
     /// restores from all of them, so a rerun after a failure, a crash or a lost lock loses nothing.
     public static func chain(step: Int, in database: MongoDatabase) throws -> [(store: BackupStore, manifest: Manifest)] {
-        try all(step: step, in: database).filter { $0.manifest.usable && $0.manifest.reappliedBy == nil }
+        try all(step: step, in: database).filter { $0.manifest.inChain }
     }
 
     /// Marks the backup as restored by a completed re-apply, so that it leaves the chain.
@@ -157,6 +157,9 @@ public struct Manifest: Sendable {
 
     /// Holds pre-images that a re-apply can use: a complete old-format backup, or any saved batch.
     public var usable: Bool { savedBatches.map { $0 > 0 } ?? complete }
+
+    /// Whether the backup belongs to its step's chain: usable, and not yet restored by a completed re-apply.
+    public var inChain: Bool { usable && reappliedBy == nil }
 
     /// What a run that stopped left: `complete`, or `partial (N batches saved)`.
     public var state: String {

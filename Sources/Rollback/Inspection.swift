@@ -17,11 +17,13 @@ public enum Inspection {
     public static func status(catalog: Catalog, pool: MongoPool, database: String) async throws -> StatusSummary {
         try await pool.run { client in
             let db = client.database(database)
-            let chains = try catalog.steps.map { rule in
-                StatusSummary.Chain(step: rule.step, backups: try BackupStore.chain(step: rule.step, in: db).map(BackupSummary.init))
+            // Each step's backups are listed and their manifests read once, for its chain and its personal data alike.
+            let backupsByStep = try catalog.steps.map { rule in (rule, try BackupStore.all(step: rule.step, in: db)) }
+            let chains = backupsByStep.map { rule, backups in
+                StatusSummary.Chain(step: rule.step, backups: backups.filter(\.manifest.inChain).map(BackupSummary.init))
             }
-            let personal = try catalog.steps.flatMap { rule in
-                try BackupStore.all(step: rule.step, in: db).compactMap { store, manifest -> StatusSummary.PersonalData? in
+            let personal = backupsByStep.flatMap { rule, backups in
+                backups.compactMap { store, manifest -> StatusSummary.PersonalData? in
                     let fields = manifest.personalDataFields(rule)
                     return fields.isEmpty ? nil : .init(backup: store.name, fields: fields)
                 }
