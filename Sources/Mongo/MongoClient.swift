@@ -149,12 +149,15 @@ public final class MongoSession {
 
     /// Runs `body` in a transaction and commits it, retrying as the MongoDB transactions specification says:
     /// the whole transaction on a `TransientTransactionError`, the commit alone on `UnknownTransactionCommitResult`
-    /// unless it failed with MaxTimeMSExpired, for at most `retryLimit`.
+    /// unless it failed with MaxTimeMSExpired, for at most `retryLimit`. A commit refused without a label but known
+    /// not to have committed (see `isUnlabelledCommitConflict`) retries the whole transaction too, at most
+    /// `unlabelledCommitRetries` times.
     @discardableResult
     public func withTransaction<T>(retryLimit: Duration = .seconds(120),
                                    _ body: (MongoSession) throws -> T) throws -> T {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: retryLimit)
+        var unlabelledRetries = 0
         while true {
             var error = bson_error_t()
             guard mongoc_client_session_start_transaction(raw, nil, &error) else { throw client.fail(error) }
@@ -186,9 +189,28 @@ public final class MongoSession {
                     continue commit
                 }
                 if labels.contains("TransientTransactionError"), clock.now < deadline { break commit }
+                if Self.isUnlabelledCommitConflict(failure), unlabelledRetries < Self.unlabelledCommitRetries,
+                   clock.now < deadline {
+                    unlabelledRetries += 1
+                    LibMongoc.logger.warning("the commit was refused (\(failure)); running the transaction again")
+                    break commit
+                }
                 throw failure
             }
         }
+    }
+
+    /// How many times a commit refused by `isUnlabelledCommitConflict` is retried: enough for a conflict between
+    /// busy transactions, few enough that a server failing every commit is reported within seconds.
+    public static let unlabelledCommitRetries = 3
+
+    /// A commit the server refused with a plain error reply, neither labelled nor of unknown outcome, whose code is
+    /// a write conflict's: WriteConflict (112), which MongoDB labels `TransientTransactionError`, or InternalError
+    /// (1), which the test server (SecantusDB 0.7.0b3) answers when WiredTiger refuses the commit of a transaction
+    /// that lost a conflict. Either way the transaction was rolled back, so running it again from the start is safe.
+    static func isUnlabelledCommitConflict(_ failure: MongoError) -> Bool {
+        guard case .server(let code, _, let labels) = failure, !labels.contains("UnknownTransactionCommitResult") else { return false }
+        return code == 112 || code == 1
     }
 
     /// Whether an error the body threw calls for retrying the whole transaction: labelled `TransientTransactionError`

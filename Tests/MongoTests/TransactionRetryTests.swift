@@ -103,4 +103,35 @@ struct TransactionRetryTests {
         #expect(bodyRuns == 1)
         #expect(try Self.committed(server) == 0)
     }
+
+    /// A commit refused once with a write conflict's code but no label (the test server answers a commit that lost a
+    /// WiredTiger conflict with InternalError, 1; a WriteConflict, 112, without its label stands for any server that
+    /// omits it): the transaction was rolled back, so it runs again and commits, once.
+    @Test(arguments: [1, 112])
+    func anUnlabelledCommitConflictRunsTheTransactionAgain(code: Int) throws {
+        let server = try Self.server()
+        let (error, bodyRuns) = try server.withFailPoint(mode: ["times": 1], [
+            "failCommands": ["commitTransaction"], "errorCode": .int32(Int32(code)), "errorLabels": [],
+        ]) { try Self.insertInTransaction(server) }
+        #expect(error == nil, "\(String(describing: error))")
+        #expect(bodyRuns == 2)
+        #expect(try Self.committed(server) == 1)
+    }
+
+    /// A server refusing every commit with InternalError is reported after a few attempts, not retried for the whole
+    /// `retryLimit`; and a commit refused with another code (BadValue, 2) is not retried at all.
+    @Test func commitsRefusedEveryTimeOrForAnotherReasonAreReported() throws {
+        let server = try Self.server()
+        let (always, alwaysRuns) = try server.withFailPoint(mode: "alwaysOn", [
+            "failCommands": ["commitTransaction"], "errorCode": 1, "errorLabels": [],
+        ]) { try Self.insertInTransaction(server) }
+        #expect(always?.serverCode == 1, "\(String(describing: always))")
+        #expect(alwaysRuns == 1 + MongoSession.unlabelledCommitRetries)
+        let (other, otherRuns) = try server.withFailPoint(mode: ["times": 1], [
+            "failCommands": ["commitTransaction"], "errorCode": 2, "errorLabels": [],
+        ]) { try Self.insertInTransaction(server) }
+        #expect(other?.serverCode == 2, "\(String(describing: other))")
+        #expect(otherRuns == 1)
+        #expect(try Self.committed(server) == 0)
+    }
 }
