@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Findings", "CLibXML2"]),
 
         // `rollgate doctor`: what a server offers of what RollGate needs.
-        .target(name: "Doctor", dependencies: ["Mongo", "Findings"]),
+        .target(name: "Doctor", dependencies: ["Mongo", "Catalog", "Findings"]),
 
         // Deterministic generator of the EarlyBird collections.
         .target(name: "Seed", dependencies: ["Mongo", "Findings"]),
@@ -85,7 +85,7 @@ let package = Package(
                                                        "TestSupport"]),
         .testTarget(name: "RollbackTests", dependencies: ["Rollback", "Catalog", "Findings", "Mongo", "Seed",
                                                           "TestSupport"]),
-        .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Findings", "Mongo", "TestSupport"]),
+        .testTarget(name: "DoctorTests", dependencies: ["Doctor", "Catalog", "Findings", "Mongo", "TestSupport"]),
         .testTarget(name: "RollGateCLITests", dependencies: ["rollgate", "Catalog", "Mongo", "Rollback", "Seed", "Reports", "TestSupport"]),
 
         // Shared by the test targets: where the test server is, fresh database names, seeded randomness.

@@ -1,3 +1,4 @@
+import Catalog
 import Findings
 import Foundation
 import Mongo
@@ -6,6 +7,20 @@ import Mongo
 /// `explain` with execution statistics. Feature checks run for real in scratch collections named
 /// `rollgate_doctor_<random>`, which are dropped afterwards.
 public enum Doctor {
+    /// The whole check as `rollgate doctor` runs it: the collections of the procedure file at `location` (when a
+    /// catalog is found and readable) and RollGate's `ownCollections`, and the catalog's place and SHA-256 in the report.
+    public static func examine(_ client: MongoClient, database: String, server: String, catalog location: CatalogLocation?,
+                               ownCollections: [String]) throws(MongoError) -> DoctorReport {
+        let collections = ((try? location?.load())?.procedure.collections ?? []) + ownCollections
+        var report = try examine(client, database: database, collections: collections)
+        report.server = server
+        if let location {
+            report.catalog = "\(location.directory.relativePath) (\(location.origin.rawValue))"
+            report.catalogSHA256 = Catalog.fingerprint(directory: location.directory)
+        }
+        return report
+    }
+
     /// Throws `MongoError` when the server cannot be reached at all; everything else becomes a feature row. The report
     /// counts the documents and indexes of `collections` (the procedure file's, and RollGate's own).
     public static func examine(_ client: MongoClient, database name: String,

@@ -10,7 +10,7 @@ public struct DoctorReport: Sendable, Codable {
     public var features: [Feature]
     public var database: String
     public var collections: [CollectionFacts]
-    /// The rule files a run from here would apply, and their SHA-256 (filled in by the command line).
+    /// The rule files a run from here would apply, and their SHA-256 (when a catalog was found).
     public var catalog: String?
     public var catalogSHA256: String?
 

@@ -50,6 +50,7 @@ public struct Seeder {
     public func run(on database: MongoDatabase, drop: Bool,
                     progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> SeedSummary {
         let started = ContinuousClock.now
+        try database.client.ping()
         if drop {
             for name in EarlyBirdSchema.dataCollections { try database.dropCollection(name) }
         } else {

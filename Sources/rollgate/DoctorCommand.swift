@@ -31,13 +31,10 @@ struct DoctorCommand: AsyncParsableCommand {
             let pool = try connection.makePool()
             let database = connection.databaseName
             let location = try? CatalogLocation.find(flag: checks)
-            // The collections come from the catalog's procedure file; without a readable catalog, only RollGate's own.
-            let collections = ((try? location?.load())?.procedure.collections ?? []) + [History.collection]
-            var report = try await pool.run { client in try Doctor.examine(client, database: database, collections: collections) }
-            report.server = pool.settings.displayURI
-            if let location {
-                report.catalog = "\(location.directory.relativePath) (\(location.origin.rawValue))"
-                report.catalogSHA256 = Catalog.fingerprint(directory: location.directory)
+            let server = pool.settings.displayURI
+            let report = try await pool.run { client in
+                try Doctor.examine(client, database: database, server: server, catalog: location,
+                                   ownCollections: [History.collection])
             }
             print(json ? try PlainJSON.render(report) : DoctorText.render(report))
             if !report.healthy { throw ExitStatus.findings.exitCode }

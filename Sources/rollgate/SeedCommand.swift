@@ -69,7 +69,6 @@ struct SeedCommand: AsyncParsableCommand {
             let database = connection.databaseName
             let drop = drop
             let summary = try await pool.run { client in
-                try client.ping()
                 let bar = ProgressBar(label: "seeding \(configuration.state.rawValue)")
                 defer { bar.finish() }
                 return try Seeder(configuration).run(on: client.database(database), drop: drop) {

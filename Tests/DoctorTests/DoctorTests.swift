@@ -1,4 +1,6 @@
+import Catalog
 import Findings
+import Foundation
 import Doctor
 import Mongo
 import TestSupport
@@ -18,6 +20,30 @@ struct DoctorTests {
             #expect(report.collections.first { $0.name == "users" }?.exists == false)
             #expect(report.collections.map(\.name) == ["users", "orders", "admin"], "the collections asked for, in order")
             #expect(try db.collectionNames() == ["orders"], "scratch collections are dropped")
+        }
+    }
+
+    /// Pointed at a catalog, the doctor lists the procedure file's collections then RollGate's own, and names the
+    /// catalog and its SHA-256; without one (or with an unreadable one), only RollGate's own.
+    @Test func theCatalogNamesTheCollectionsAndItsFingerprint() throws {
+        let checks = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("checks")
+        let location = CatalogLocation(directory: checks, origin: .flag)
+        let procedure = try location.load().procedure.collections
+        #expect(!procedure.isEmpty)
+        try TestServer.withDatabase("doctor") { db in
+            let report = try Doctor.examine(db.client, database: db.name, server: "mongodb://host", catalog: location,
+                                            ownCollections: ["admin"])
+            #expect(report.collections.map(\.name) == procedure + ["admin"])
+            #expect(report.server == "mongodb://host")
+            #expect(report.catalog == "\(checks.relativePath) (--checks)")
+            #expect(report.catalogSHA256 == Catalog.fingerprint(directory: checks))
+            let unreadable = CatalogLocation(directory: checks.appendingPathComponent("missing"), origin: .flag)
+            for missing in [nil, unreadable] {
+                let bare = try Doctor.examine(db.client, database: db.name, server: "s", catalog: missing, ownCollections: ["admin"])
+                #expect(bare.collections.map(\.name) == ["admin"])
+                #expect((bare.catalog != nil) == (missing != nil), "a catalog it was pointed at is named even when unreadable")
+            }
         }
     }
 }
