@@ -11,25 +11,15 @@ public struct ExecutionSummary: Sendable, Equatable {
             case unfinished
         }
 
-        /// Documents changed in one collection.
-        public struct Change: Sendable, Equatable {
-            public var collection: String
-            public var documents: Int
-
-            public init(collection: String, documents: Int) {
-                self.collection = collection
-                self.documents = documents
-            }
-        }
-
         public var step: Int
         public var status: String
         public var result: Result
-        public var changes: [Change]
+        /// Documents changed, per collection.
+        public var changes: [CollectionCount]
         public var backup: String?
         public var message: String
 
-        public init(step: Int, status: String, result: Result, changes: [Change], backup: String?, message: String) {
+        public init(step: Int, status: String, result: Result, changes: [CollectionCount], backup: String?, message: String) {
             self.step = step
             self.status = status
             self.result = result

@@ -191,30 +191,19 @@ public struct ReapplySummary: Sendable, Equatable {
 
 /// What `rollgate seed` did, told without knowing the product's schema (Seed fills it in).
 public struct SeedReport: Sendable, Equatable {
-    /// Documents inserted into one collection.
-    public struct Collection: Sendable, Equatable {
-        public var name: String
-        public var documents: Int
-
-        public init(name: String, documents: Int) {
-            self.name = name
-            self.documents = documents
-        }
-    }
-
     public var database: String
     public var state: String
     public var seed: UInt64
     public var asOf: Date
     public var seconds: Double
-    /// In the order the seeder filled them.
-    public var collections: [Collection]
+    /// Documents inserted, per collection in the order the seeder filled them.
+    public var collections: [CollectionCount]
     /// Index names created, as `collection.name`.
     public var indexes: [String]
     /// One line per planted defect, when defects were planted.
     public var defects: [String]?
 
-    public init(database: String, state: String, seed: UInt64, asOf: Date, seconds: Double, collections: [Collection],
+    public init(database: String, state: String, seed: UInt64, asOf: Date, seconds: Double, collections: [CollectionCount],
                 indexes: [String], defects: [String]?) {
         self.database = database
         self.state = state

@@ -137,9 +137,9 @@ public enum SeedText {
         let day = report.asOf.formatted(.iso8601.year().month().day())
         var lines = [String(format: "Seeded database '%@' (state %@, seed %llu, as of %@) in %.1f s",
                             report.database, report.state, report.seed, day, report.seconds)]
-        for collection in report.collections {
-            lines.append("  \(collection.name.padded(to: collectionWidth))"
-                + "\(grouped(collection.documents).leftPadded(to: countWidth)) documents")
+        for seeded in report.collections {
+            lines.append("  \(seeded.collection.padded(to: collectionWidth))"
+                + "\(grouped(seeded.documents).leftPadded(to: countWidth)) documents")
         }
         lines.append("  indexes created: \(report.indexes.isEmpty ? "none" : report.indexes.joined(separator: ", "))")
         if let defects = report.defects {

@@ -6,9 +6,6 @@ import Mongo
 /// backup that a history entry names is purged; one that a rollback not yet re-applied still needs (it is in its step's
 /// chain) is refused unless forced. Every purge is recorded in the history (mode `purge`).
 public struct BackupPurge: Sendable {
-    /// What happened to one backup.
-    public typealias Decision = PurgeDecision
-
     public let pool: MongoPool
     public let database: String
 
@@ -19,17 +16,17 @@ public struct BackupPurge: Sendable {
 
     /// Backups created before `cutoff`, oldest first, each purged, or refused with the reason.
     public func run(before cutoff: Date, force: Bool, dryRun: Bool, run: History.Run,
-                    lockTTL: Duration = .seconds(300)) async throws -> [Decision] {
+                    lockTTL: Duration = .seconds(300)) async throws -> [PurgeDecision] {
         let (pool, database) = (pool, database)
         let lock = RollbackLock(owner: run.operator_, runId: run.id, ttl: lockTTL)
         return try await lock.holding(in: pool, database: database) {
             try await pool.run { client in
                 let db = client.database(database)
-                var decisions: [Decision] = []
+                var decisions: [PurgeDecision] = []
                 for name in try db.collectionNames().filter({ $0.hasPrefix(BackupStore.prefix) }).sorted() {
                     let store = BackupStore(database: db, name: name)
                     guard let manifest = try store.manifest().flatMap(Manifest.init), manifest.createdAt < cutoff else { continue }
-                    var decision = Decision(backup: name, step: manifest.step, createdAt: manifest.createdAt,
+                    var decision = PurgeDecision(backup: name, step: manifest.step, createdAt: manifest.createdAt,
                                             checksum: manifest.checksum, action: dryRun ? .wouldPurge : .purged)
                     let recorded = try db.collection(History.collection).count(
                         ["type": "rollback", "$or": [["backup.collection": .string(name)], ["backups": .string(name)]]]) > 0
@@ -57,7 +54,7 @@ extension BackupStore {
 
 extension History {
     /// Records one purged backup (mode `purge`), with its checksum, so that evidence naming it says why it is gone.
-    static func recordPurge(_ decision: BackupPurge.Decision, forced: Bool, run: Run, in database: MongoDatabase) throws {
+    static func recordPurge(_ decision: PurgeDecision, forced: Bool, run: Run, in database: MongoDatabase) throws {
         var entry: BSONDocument = [
             "type": "rollback", "run_id": .string(run.id), "timestamp": .date(Date()), "operator": .string(run.operator_),
             "step": .int32(Int32(decision.step)), "mode": .string(RunMode.purge.rawValue), "status": "purged",

@@ -5,8 +5,7 @@ import Mongo
 /// Checks an evidence file against the database it describes: its seal, the history entry that recorded it, and the
 /// backup (present, its manifest's checksum and its entries' checksum equal to the evidence's).
 public enum EvidenceVerifier {
-    /// One thing checked, passed or not, in one line.
-    public typealias Check = EvidenceVerification.Check
+    typealias Check = EvidenceVerification.Check
 
     /// The file's checks with what it is the evidence of.
     public static func verification(_ sealed: SealedEvidence, in database: MongoDatabase) throws -> EvidenceVerification {

@@ -19,7 +19,7 @@ public struct SeedSummary: Sendable, Codable, Equatable {
     /// The summary for the terminal: the collections in the order the seeder fills them, a line per planted defect.
     public var report: SeedReport {
         SeedReport(database: database, state: state, seed: seed, asOf: asOf, seconds: seconds,
-                   collections: EarlyBirdSchema.dataCollections.map { .init(name: $0, documents: documents[$0] ?? 0) },
+                   collections: EarlyBirdSchema.dataCollections.map { .init(collection: $0, documents: documents[$0] ?? 0) },
                    indexes: indexes, defects: defects?.lines)
     }
 }
@@ -50,7 +50,6 @@ public struct Seeder {
     public func run(on database: MongoDatabase, drop: Bool,
                     progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> SeedSummary {
         let started = ContinuousClock.now
-        try database.client.ping()
         if drop {
             for name in EarlyBirdSchema.dataCollections { try database.dropCollection(name) }
         } else {

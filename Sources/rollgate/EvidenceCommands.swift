@@ -1,4 +1,5 @@
 import ArgumentParser
+import Findings
 import Foundation
 import Mongo
 import Reports
@@ -94,7 +95,7 @@ struct BackupsPurgeCommand: AsyncParsableCommand {
         try await reportingFailures {
             let pool = try connection.makePool(defaultOperationTimeout: ConnectionOptions.changingDataTimeout)
             let cutoff = Date().addingTimeInterval(-Double(olderThan) * 86_400)
-            let decisions: [BackupPurge.Decision]
+            let decisions: [PurgeDecision]
             do {
                 decisions = try await BackupPurge(pool: pool, database: connection.databaseName).run(
                     before: cutoff, force: force, dryRun: dryRun,

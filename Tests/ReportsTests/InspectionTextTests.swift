@@ -134,7 +134,7 @@ struct InspectionTextTests {
 
     @Test func seedListsTheCollectionsInOrderAndTheDefects() {
         var report = SeedReport(database: "earlybird", state: "defects", seed: 42, asOf: Date(timeIntervalSince1970: 1_794_700_800),
-                                seconds: 0.21, collections: [.init(name: "users", documents: 18), .init(name: "orders", documents: 1_300)],
+                                seconds: 0.21, collections: [.init(collection: "users", documents: 18), .init(collection: "orders", documents: 1_300)],
                                 indexes: [], defects: ["orders with old-style ids (not UUID v4): 3"])
         #expect(SeedText.render(report) == """
             Seeded database 'earlybird' (state defects, seed 42, as of 2026-11-15) in 0.2 s
