@@ -53,25 +53,28 @@ public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .invalidYAML(location, reason):
             "\(location): invalid YAML: \(reason)"
         case let .unknownKey(location, key, path, allowed):
-            "\(location): unknown key \(key.quoted) in \(path) (expected one of: \(allowed.joined(separator: ", ")))"
+            "\(location): unknown key \(key.quoted) in \(Self.named(path)) (expected one of: \(allowed.joined(separator: ", ")))"
         case let .missingKey(location, key, path):
-            "\(location): missing required key '\(key)' in \(path)"
+            "\(location): missing required key '\(key)' in \(Self.named(path))"
         case let .wrongType(location, path, expected, found):
-            "\(location): \(path) must be \(expected), found \(found)"
+            "\(location): \(Self.named(path)) must be \(expected), found \(found)"
         case let .invalidValue(location, path, reason):
-            "\(location): \(path): \(reason)"
+            "\(location): \(Self.named(path)): \(reason)"
         case let .badFilter(location, path, reason):
-            "\(location): bad filter in \(path): \(reason)"
+            "\(location): bad filter in \(Self.named(path)): \(reason)"
         case let .duplicateStep(location, step, first):
             "\(location): step \(step) is defined twice (first in \(first))"
         case let .duplicateId(location, id, path):
-            "\(location): duplicate id \(id.quoted) in \(path)"
+            "\(location): duplicate id \(id.quoted) in \(Self.named(path))"
         case let .missingDependency(location, step, dependency):
             "\(location): step \(step) depends on step \(dependency), which no rule file defines"
         case let .dependencyCycle(location, steps):
             "\(location): dependency cycle: \(steps.map(String.init).joined(separator: " → "))"
         }
     }
+
+    /// A key path as messages name it: the file's top level has the empty path.
+    private static func named(_ path: String) -> String { path.isEmpty ? "the file's top level" : path }
 }
 
 extension StringProtocol {

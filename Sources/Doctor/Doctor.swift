@@ -7,11 +7,11 @@ import Mongo
 /// `explain` with execution statistics. Feature checks run for real in scratch collections named
 /// `rollgate_doctor_<random>`, which are dropped afterwards.
 public enum Doctor {
-    /// The whole check as `rollgate doctor` runs it: the collections of the procedure file at `location` (when a
-    /// catalog is found and readable) and RollGate's `ownCollections`, and the catalog's place and SHA-256 in the report.
+    /// The whole check as `rollgate doctor` runs it: the collections of the procedure file of `catalog` (loaded from
+    /// `location`; nil when it could not be read) and RollGate's `ownCollections`, and the catalog's place and SHA-256.
     public static func examine(_ client: MongoClient, database: String, server: String, catalog location: CatalogLocation?,
-                               ownCollections: [String]) throws(MongoError) -> DoctorReport {
-        let collections = ((try? location?.load())?.procedure.collections ?? []) + ownCollections
+                               loaded catalog: Catalog?, ownCollections: [String]) throws(MongoError) -> DoctorReport {
+        let collections = (catalog?.procedure.collections ?? []) + ownCollections
         var report = try examine(client, database: database, collections: collections)
         report.server = server
         if let location {

@@ -30,10 +30,13 @@ struct DoctorCommand: AsyncParsableCommand {
         try await reportingFailures {
             let pool = try connection.makePool()
             let database = connection.databaseName
-            let location = try? CatalogLocation.find(flag: checks)
+            // A catalog named by --checks must load (a mistyped path is an error, not "none found"); one found in the
+            // default places may be broken, and the report says it is unreadable.
+            let location = checks == nil ? try? CatalogLocation.find(flag: nil) : try CatalogLocation.find(flag: checks)
+            let catalog = checks == nil ? try? location?.load() : try location?.load()
             let server = pool.settings.displayURI
             let report = try await pool.run { client in
-                try Doctor.examine(client, database: database, server: server, catalog: location,
+                try Doctor.examine(client, database: database, server: server, catalog: location, loaded: catalog,
                                    ownCollections: [History.collection])
             }
             print(json ? try PlainJSON.render(report) : DoctorText.render(report))

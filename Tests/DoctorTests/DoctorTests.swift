@@ -33,14 +33,15 @@ struct DoctorTests {
         #expect(!procedure.isEmpty)
         try TestServer.withDatabase("doctor") { db in
             let report = try Doctor.examine(db.client, database: db.name, server: "mongodb://host", catalog: location,
-                                            ownCollections: ["admin"])
+                                            loaded: try location.load(), ownCollections: ["admin"])
             #expect(report.collections.map(\.name) == procedure + ["admin"])
             #expect(report.server == "mongodb://host")
             #expect(report.catalog == "\(checks.relativePath) (--checks)")
             #expect(report.catalogSHA256 == Catalog.fingerprint(directory: checks))
             let unreadable = CatalogLocation(directory: checks.appendingPathComponent("missing"), origin: .flag)
             for missing in [nil, unreadable] {
-                let bare = try Doctor.examine(db.client, database: db.name, server: "s", catalog: missing, ownCollections: ["admin"])
+                let bare = try Doctor.examine(db.client, database: db.name, server: "s", catalog: missing,
+                                              loaded: try? missing?.load(), ownCollections: ["admin"])
                 #expect(bare.collections.map(\.name) == ["admin"])
                 #expect((bare.catalog != nil) == (missing != nil), "a catalog it was pointed at is named even when unreadable")
             }

@@ -57,6 +57,17 @@ import Testing
         #expect(result.stdout.isEmpty)
     }
 
+    /// A catalog named by `--checks` that cannot be read is an error naming it, not a doctor report saying none was
+    /// found (the server is never asked).
+    @Test func doctorWithAMistypedChecksDirectoryExitsTwo() throws {
+        let result = try RollGateProcess.run(["doctor", "--checks", "/nonexistent/rollgate-checks",
+                                              "--uri", "mongodb://127.0.0.1:9", "--timeout", "1"])
+        #expect(result.status == 2, "\(result)")
+        #expect(result.stderr.contains("/nonexistent/rollgate-checks"), "\(result)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+
     @Test func malformedURIExitsTwoWithoutThePassword() throws {
         let result = try RollGateProcess.run(["doctor", "--uri", "mongodb://ops:Very:Secret@db.example:notaport"])
         #expect(result.status == 2, "\(result)")
