@@ -25,6 +25,7 @@ import Testing
         let result = try RollGateProcess.run(["checks", "lint", directory.path])
         #expect(result.status == 2, "\(result)")
         #expect(result.stdout.isEmpty)
+        #expect(Self.errorLine(result) != nil, "one error line on stderr: \(result)")
         expectRefusal(Self.errorLine(result), file: directory.appendingPathComponent(entry.name).path, line: entry.line,
                       text: entry.text)
     }

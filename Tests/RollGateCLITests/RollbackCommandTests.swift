@@ -169,8 +169,7 @@ struct RollbackCommandTests {
                 Thread.sleep(forTimeInterval: 0.02)
             }
             let killedMidStep = process.isRunning
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            RollGateProcess.killHard(process)
             #expect(killedMidStep, "the rollback was still running when killed")
             // Whether the server finished the update the killed client sent is the server's business; either way the
             // step was left unrecorded (in progress) and must be completed, or found done, by the next run.

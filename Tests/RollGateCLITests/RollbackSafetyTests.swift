@@ -88,7 +88,7 @@ import Testing
         while paused.isRunning, Date() < deadline, try Self.savedBatches(pool, db, step: 19) < 1 { Thread.sleep(forTimeInterval: 0.02) }
         try #require(paused.isRunning, "the first run was still working when paused")
         kill(paused.processIdentifier, SIGSTOP)
-        defer { kill(paused.processIdentifier, SIGKILL) }
+        defer { RollGateProcess.killHard(paused) }
         Thread.sleep(forTimeInterval: 6.5)  // past its 5-s lock
 
         let takeover = try RollGateProcess.run(arguments, environment: environment)
@@ -313,8 +313,7 @@ import Testing
         process.standardError = FileHandle.nullDevice
         try process.run()
         Thread.sleep(forTimeInterval: seconds)
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        RollGateProcess.killHard(process)
     }
 
     @Test func aRunKilledAnywhereAndFinishedRestoresEveryDocumentAndIndex() throws {

@@ -47,4 +47,16 @@ public struct RollGateProcess {
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self), seconds: Date().timeIntervalSince(started))
     }
+
+    /// Kills `rollgate` with SIGKILL if it still runs, waits for it, and removes what libmongoc leaves of a killed process:
+    /// its shared-memory counters, `/dev/shm/mongoc-PID`. libmongoc starts before RollGate's own code and prints
+    /// "Falling back to malloc for counters" on stderr in any later process given the same PID, a second line under
+    /// the one error line tests read (seen in CI).
+    public static func killHard(_ process: Process) {
+        let pid = process.processIdentifier
+        guard process.isRunning else { return process.waitUntilExit() }
+        kill(pid, SIGKILL)
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: "/dev/shm/mongoc-\(pid)")
+    }
 }
